@@ -1,0 +1,38 @@
+# The two commands README.md opens with: `make demo` and `make test`.
+# Both create ./.venv and install the project into it on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := DJANGO_DEBUG=1
+
+.PHONY: install demo test lint clean
+
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[console,postgres,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py loaddata fixtures/demo.json
+	@echo ""
+	@echo "  notify_admin console: http://$(HOST):$(PORT)/admin/"
+	@echo "  demo login:           admin / notify-admin-demo   (demo data only)"
+	@echo ""
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 tests.sqlite3 build dist *.egg-info

@@ -1,0 +1,16 @@
+from .delivery_attempt import DeliveryAttempt
+from .delivery_run import DeliveryRun
+from .notification import Notification
+from .opt_out import NotificationOptOut
+from .target import NotificationTarget
+from .target_user_record import TargetUserRecord, UserInNotificationTarget
+
+__all__ = [
+    "DeliveryAttempt",
+    "DeliveryRun",
+    "Notification",
+    "NotificationOptOut",
+    "NotificationTarget",
+    "TargetUserRecord",
+    "UserInNotificationTarget",
+]

@@ -1,0 +1,42 @@
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .notification import Notification
+
+
+class DeliveryAttempt(models.Model):
+    """One try at delivering a notification, with the provider's answer."""
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        verbose_name=_("notification"),
+    )
+    attempted_at = models.DateTimeField(_("attempted at"), default=timezone.now)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Notification.STATUS_CHOICES
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    provider_id = models.CharField(
+        _("provider id"),
+        max_length=200,
+        blank=True,
+        help_text=_("Twilio message SID, Expo ticket id, SMTP message id."),
+    )
+    error_code = models.CharField(_("error code"), max_length=100, blank=True)
+    error_message = models.TextField(_("error message"), blank=True)
+    response = models.JSONField(
+        _("provider response"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["-attempted_at"]
+        indexes = [models.Index(fields=["attempted_at", "outcome"])]
+
+    def __str__(self):
+        return f"{self.outcome} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,159 @@
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .opt_out import NotificationOptOut
+from .target_user_record import TargetUserRecord
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_users(self, user_ids):
+        return self.filter(user_target__user_id__in=user_ids)
+
+    def open(self):
+        """Not yet delivered and still to be tried."""
+        return self.filter(status__in=Notification.OPEN_STATUSES)
+
+    def due(self, now=None):
+        """Open, scheduled at or before ``now``, and not leased by a worker."""
+        now = now or timezone.now()
+        return (
+            self.open()
+            .filter(scheduled_delivery__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        )
+
+    def opt_out(self):
+        """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""
+        return self.open().update(
+            status=Notification.OPTED_OUT, claim_token=None, claimed_until=None
+        )
+
+
+class Notification(models.Model):
+    """A message to one user through one of their target user records."""
+
+    SCHEDULED = "SCHEDULED"
+    DELIVERED = "DELIVERED"
+    DELIVERY_FAILURE = "DELIVERY_FAILURE"
+    RETRY = "RETRY"
+    INACTIVE_DEVICE = "INACTIVE_DEVICE"
+    OPTED_OUT = "OPTED_OUT"
+
+    STATUS_CHOICES = [
+        (SCHEDULED, _("Scheduled")),
+        (DELIVERED, _("Delivered")),
+        (DELIVERY_FAILURE, _("Delivery failure")),
+        (RETRY, _("Retry")),
+        (INACTIVE_DEVICE, _("Inactive device")),
+        (OPTED_OUT, _("Opted out")),
+    ]
+    OPEN_STATUSES = (SCHEDULED, RETRY)
+    # Statuses that need no attempted delivery (seed rule 2).
+    UNATTEMPTED_STATUSES = (SCHEDULED, OPTED_OUT)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user_target = models.ForeignKey(
+        TargetUserRecord,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user target"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    extra = models.JSONField(
+        _("extra"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=STATUS_CHOICES, default=SCHEDULED
+    )
+    scheduled_delivery = models.DateTimeField(
+        _("scheduled delivery"), default=timezone.now
+    )
+    attempted_delivery = models.DateTimeField(
+        _("attempted delivery"), null=True, blank=True
+    )
+    retry_time_interval = models.PositiveIntegerField(
+        _("retry time interval"),
+        default=0,
+        help_text=_("Seconds to wait before retrying a failed delivery."),
+    )
+    retry_attempts = models.PositiveIntegerField(_("retry attempts"), default=0)
+    max_retries = models.PositiveIntegerField(_("max retries"), default=3)
+    # The delivery lease: a worker that claims a row owns it until
+    # ``claimed_until``; a dead worker's rows become due again after that.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-scheduled_delivery"]
+        indexes = [
+            models.Index(
+                fields=["scheduled_delivery"],
+                name="notify_admin_due_idx",
+                condition=Q(status__in=["SCHEDULED", "RETRY"]),
+            ),
+            models.Index(fields=["status", "scheduled_delivery"]),
+            models.Index(fields=["claim_token"]),
+        ]
+        permissions = [
+            ("send_notification", _("Can send notifications now")),
+            ("export_notification", _("Can export notifications")),
+        ]
+
+    def __str__(self):
+        return f"{self.title} [{self.status}]"
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """The seed's data checks (also run on every save).
+
+        1. No 'SCHEDULED' notification with an attempted delivery.
+        2. Any status but 'SCHEDULED' (and 'OPTED_OUT') needs an attempted
+           delivery.
+        3. Nothing is saved for a user who has opted out (except OPTED_OUT).
+        """
+        super().clean()
+        if self.status == self.SCHEDULED and self.attempted_delivery:
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Status cannot be 'SCHEDULED' if there is an attempted "
+                        "delivery."
+                    )
+                }
+            )
+        if self.status not in self.UNATTEMPTED_STATUSES and not self.attempted_delivery:
+            raise ValidationError(
+                {
+                    "attempted_delivery": _(
+                        "Attempted delivery must be filled out if status is %(status)s."
+                    )
+                    % {"status": self.status}
+                }
+            )
+        if self.status != self.OPTED_OUT and self.user_is_opted_out():
+            raise ValidationError(
+                {"user_target": _("This user has opted out of notifications.")}
+            )
+
+    def user_is_opted_out(self):
+        if self.user_target_id is None:
+            return False
+        return NotificationOptOut.objects.filter(
+            active=True, user__notification_target_user_records=self.user_target_id
+        ).exists()

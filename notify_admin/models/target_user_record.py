@@ -1,0 +1,123 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from ..validators import normalise_address, normalise_email_address
+from .target import NotificationTarget
+
+
+class TargetUserRecordQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class TargetUserRecord(models.Model):
+    """A user's address in one target (an email address, a phone number, ...)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_target_user_records",
+        verbose_name=_("user"),
+    )
+    target = models.ForeignKey(
+        NotificationTarget,
+        on_delete=models.PROTECT,
+        related_name="user_records",
+        verbose_name=_("target"),
+    )
+    target_user_id = models.CharField(
+        _("target user id"),
+        max_length=200,
+        help_text=_("The user's address in the target: email, phone, push token."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = TargetUserRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("target user record")
+        verbose_name_plural = _("target user records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "target", "target_user_id"],
+                name="notify_admin_unique_user_target_address",
+            )
+        ]
+        permissions = [
+            ("import_targetuserrecord", _("Can import target user records")),
+            ("export_targetuserrecord", _("Can export target user records")),
+        ]
+
+    def __str__(self):
+        # No related lookups here: admin changelists render many rows.
+        return (
+            f"{self.target_user_id} ({self.description})"
+            if self.description
+            else self.target_user_id
+        )
+
+    def save(self, *args, **kwargs):
+        # The address rule holds on every save, not only in forms.
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.target_id is None:
+            return
+        try:
+            self.target_user_id = normalise_address(
+                self.target.notification_module_name, self.target_user_id
+            )
+        except ValidationError as err:
+            raise ValidationError({"target_user_id": err.messages}) from err
+
+    @classmethod
+    def reset_email_target(cls, user):
+        """Create or update ``user``'s email record from ``user.email``.
+
+        The record for the current address becomes the only active email
+        record; open notifications queued on the user's old email records move
+        to it, so a changed address does not drop them. Returns the record, or
+        ``None`` when the user has no email address (nothing is changed then).
+        """
+        from .notification import Notification
+
+        if not user.email:
+            return None
+        try:
+            address = normalise_email_address(user.email)
+        except ValidationError as err:
+            raise ValidationError({"target_user_id": err.messages}) from err
+        email_target = NotificationTarget.objects.get(
+            notification_module_name=NotificationTarget.EMAIL
+        )
+        description = f"{user.get_full_name() or user.get_username()}'s Email"
+        with transaction.atomic():
+            record, _created = cls.objects.update_or_create(
+                user=user,
+                target=email_target,
+                target_user_id=address,
+                defaults={"active": True},
+                create_defaults={"active": True, "description": description},
+            )
+            old = cls.objects.filter(user=user, target=email_target).exclude(
+                pk=record.pk
+            )
+            Notification.objects.filter(
+                user_target__in=old, status__in=Notification.OPEN_STATUSES
+            ).update(user_target=record)
+            old.filter(active=True).update(active=False)
+        return record
+
+
+# The name the original package and its documentation use.
+UserInNotificationTarget = TargetUserRecord

@@ -1,0 +1,1 @@
+"""The standalone console (settings, urls, wsgi). A host project never imports this."""

@@ -1,0 +1,62 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from notify_admin.models import NotificationTarget, TargetUserRecord
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests, with the reason, when the suite runs on SQLite."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(
+        reason="PostgreSQL only: run with DATABASE_URL=postgres://user@host:5432/db"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def targets(db):
+    return {t.notification_module_name: t for t in NotificationTarget.objects.all()}
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(**kwargs):
+        counter["n"] += 1
+        n = counter["n"]
+        kwargs.setdefault("username", f"user{n}")
+        kwargs.setdefault("email", f"user{n}@example.com")
+        return get_user_model().objects.create_user(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_record(targets):
+    def make(user, module="email", address=None, **kwargs):
+        default = {
+            "email": user.email,
+            "twilio": "+14155552671",
+            "expo": f"ExponentPushToken[{user.username}]",
+        }.get(module)
+        return TargetUserRecord.objects.create(
+            user=user,
+            target=targets[module],
+            target_user_id=address or default,
+            **kwargs,
+        )
+
+    return make
