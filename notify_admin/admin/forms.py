@@ -5,6 +5,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..channels.registry import available_module_names
 from ..models import NotificationTarget
 
 
@@ -62,8 +63,6 @@ class NotificationTargetForm(forms.ModelForm):
         fields = ["name", "notification_module_name"]
 
     def clean_notification_module_name(self):
-        from ..channels.registry import available_module_names
-
         value = self.cleaned_data["notification_module_name"].strip()
         names = available_module_names()
         if value not in names:

@@ -8,6 +8,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder
 
+from .. import delivery
+from ..channels.registry import get_channel
+from ..exceptions import NotificationSystemError
 from ..models import DeliveryAttempt, Notification, NotificationOptOut
 from .actions import (
     can_send,
@@ -139,9 +142,6 @@ class NotificationAdmin(admin.ModelAdmin):
         """What the channel would send, built without any network call."""
         if obj is None or obj.pk is None:
             return "-"
-        from ..channels.registry import get_channel
-        from ..exceptions import NotificationSystemError
-
         try:
             channel = get_channel(obj.user_target.target.notification_module_name)
             content = channel.preview(obj)
@@ -162,8 +162,6 @@ class NotificationAdmin(admin.ModelAdmin):
         ),
     )
     def send_now(self, request, queryset):
-        from ..delivery import send_now
-
         if not is_confirmed(request):
             return render_action_page(
                 self,
@@ -178,7 +176,7 @@ class NotificationAdmin(admin.ModelAdmin):
                 submit_label=gettext("Yes, send now"),
             )
         selected = list(queryset)
-        result = send_now(queryset, source="admin")
+        result = delivery.send_now(queryset, source="admin")
         log_change(
             request,
             selected,

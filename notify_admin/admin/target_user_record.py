@@ -15,6 +15,7 @@ from .actions import (
 )
 from .filters import MineFilter
 from .pagination import EstimatedCountPaginator
+from .send_test import send_test_notifications
 
 
 def can_manage_records(user):
@@ -183,8 +184,6 @@ class TargetUserRecordAdmin(admin.ModelAdmin):
         description=_("Send test notification to each selected address"),
     )
     def send_test_notification(self, request, queryset):
-        from .test_send import send_test_notifications
-
         if not is_confirmed(request):
             return render_action_page(
                 self,

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..creators import create_notification
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from .actions import (
     can_send,
@@ -137,8 +138,6 @@ def compose(users, data):
 
     Returns ``(created_notifications, {reason: [users]})``.
     """
-    from ..creators import create_notification
-
     created, skipped = [], {}
     reasons = {
         UserIsOptedOut: gettext("opted out"),
