@@ -44,14 +44,26 @@ class ComposeForm(forms.Form):
             return {}
         if not isinstance(extra, dict):
             raise forms.ValidationError(
-                _("Extra must be a JSON object ({...}), not %(kind)s.")
-                % {"kind": type(extra).__name__},
+                _("Extra must be a JSON object ({...}), not %(kind)s."),
                 code="not_an_object",
+                params={"kind": _json_kind(extra)},
             )
         return extra
 
     def clean_scheduled_delivery(self):
         return self.cleaned_data.get("scheduled_delivery") or timezone.now()
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return _("true/false")
+    if isinstance(value, int | float):
+        return _("a number")
+    if isinstance(value, str):
+        return _("a string")
+    if isinstance(value, list):
+        return _("an array")
+    return _("null")
 
 
 class NotificationTargetForm(forms.ModelForm):
