@@ -43,6 +43,8 @@ def bar_chart(days):
                 "delivered": delivered,
                 "failed": failed,
                 "label_x": round(x + slot / 2 - 2, 1),
+                # Every other date, counted back from the last day so it is labelled.
+                "labelled": (len(days) - 1 - index) % 2 == 0,
                 "bars": [
                     {
                         "kind": "delivered",

@@ -66,7 +66,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "title",
         "user_display",
         "target_display",
-        "user_target",
+        "address_display",
         "status_badge",
         "scheduled_delivery",
         "attempted_delivery",
@@ -125,6 +125,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def target_display(self, obj):
         return obj.user_target.target.name
 
+    @admin.display(description=_("address"), ordering="user_target__target_user_id")
+    def address_display(self, obj):
+        return obj.user_target.target_user_id
+
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
         return format_html(
@@ -156,10 +160,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(
         permissions=["send"],
-        description=_(
-            "Send now: deliver the selected scheduled, retry and failed "
-            "notifications immediately"
-        ),
+        description=_("Send now (scheduled, retry and failed rows)"),
     )
     def send_now(self, request, queryset):
         if not is_confirmed(request):
@@ -199,10 +200,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(
         permissions=["change"],
-        description=_(
-            "Retry: failed notifications back to SCHEDULED now, retry counter "
-            "reset (active addresses of opted-in users only)"
-        ),
+        description=_("Retry failed: back to SCHEDULED now, retry counter reset"),
     )
     def retry(self, request, queryset):
         now = timezone.now()
@@ -247,9 +245,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(
         permissions=["change"],
-        description=_(
-            "Reschedule: move scheduled and retry notifications to a chosen time"
-        ),
+        description=_("Reschedule scheduled and retry rows to a chosen time…"),
     )
     def reschedule(self, request, queryset):
         form = RescheduleForm(request.POST if is_confirmed(request) else None)
@@ -289,10 +285,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(
         permissions=["change"],
-        description=_(
-            "Cancel: mark scheduled and retry notifications OPTED_OUT (the user "
-            "stays opted in)"
-        ),
+        description=_("Cancel scheduled and retry rows (mark OPTED_OUT)"),
     )
     def cancel(self, request, queryset):
         now = timezone.now()
