@@ -42,7 +42,10 @@ def test_delivered_with_the_message_sid(fake_twilio, sms, settings):
     sids = {m["sid"] for m in fake_twilio.messages}
     for notification in notifications:
         assert status(notification) == Notification.DELIVERED
-        assert notification.attempts.get().provider_id in sids
+        attempt = notification.attempts.get()
+        assert attempt.provider_id in sids
+        assert attempt.response == {"sid": attempt.provider_id, "status": "queued"}
+        assert attempt.address == notification.user_target.target_user_id
 
 
 def test_status_callback_setting_is_sent(fake_twilio, sms, settings):
