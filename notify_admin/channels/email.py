@@ -10,7 +10,7 @@ import smtplib
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
@@ -50,16 +50,18 @@ class EmailChannel(Channel):
             "from": self.from_email(),
         }
 
-    def build_message(self, notification, connection, from_email):
-        message = EmailMultiAlternatives(
+    def build_message(self, notification, from_email):
+        # The connection is not attached: the batch's connection sends it, and
+        # test backends (locmem) deep-copy each message with what it holds.
+        html = self.render_html(notification)
+        cls = EmailMessage if html is None else EmailMultiAlternatives
+        message = cls(
             subject=notification.title,
             body=notification.body,
             from_email=from_email,
             to=[notification.user_target.target_user_id],
-            connection=connection,
             headers={"Message-ID": make_msgid(domain="notify-admin")},
         )
-        html = self.render_html(notification)
         if html is not None:
             message.attach_alternative(html, "text/html")
         return message
@@ -87,7 +89,7 @@ class EmailChannel(Channel):
 
     def send_one(self, notification, connection, from_email):
         try:
-            message = self.build_message(notification, connection, from_email)
+            message = self.build_message(notification, from_email)
         except Exception as err:
             # Building is deterministic: it would fail the same way next time.
             return Outcome.permanent("message_error", describe_error(err))
