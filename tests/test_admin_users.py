@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from notify_admin.admin.actions import action_name
 from notify_admin.admin.users import extend_user_admin
 from notify_admin.models import Notification, NotificationOptOut, TargetUserRecord
 
@@ -49,7 +50,7 @@ def test_a_host_projects_own_user_admin_is_extended_not_replaced():
     assert extend_user_admin(site) is model_admin  # a second call changes nothing
     assert type(model_admin) is HostUserAdmin
     assert HostUserAdmin.actions == [shout]
-    names = [model_admin.get_action(a)[1] for a in model_admin.actions]
+    names = [action_name(model_admin.get_action(a)) for a in model_admin.actions]
     assert names == ["shout", *sorted(NOTIFY_ACTIONS, key=names.index)]
     assert len(names) == 4
     empty = admin.AdminSite(name="empty")

@@ -39,18 +39,34 @@ def posted_action_name(request):
     return names[index] if 0 <= index < len(names) else None
 
 
-def guard_actions(model_admin, request, available):
+def action_name(action):
+    """The name of an action as ``get_action()`` returns it: an ``Action``
+    (Django 6.1+) or a ``(func, name, description)`` tuple (before)."""
+    return action.name if hasattr(action, "name") else action[1]
+
+
+def declared_actions(model_admin, request, action_location=None):
+    """``model_admin``'s actions for this user, on any Django version: the
+    ``action_location`` argument exists from Django 6.1 on."""
+    if action_location is None:
+        return model_admin.get_actions(request)
+    return model_admin.get_actions(request, action_location=action_location)
+
+
+def guard_actions(model_admin, request, available, action_location=None):
     """Return ``available`` (the user's actions) or raise PermissionDenied.
 
-    Raised when the request posts an action that ``model_admin`` declares but
-    that was filtered out for this user by its ``permissions``.
+    Raised when the request posts a changelist action that ``model_admin``
+    declares but that was filtered out for this user by its ``permissions``.
     """
+    if action_location is not None and action_location.name != "CHANGE_LIST":
+        return available
     name = posted_action_name(request)
     if not name or name in available:
         return available
     for action in model_admin.actions or ():
         found = model_admin.get_action(action)
-        if found and found[1] == name:
+        if found and action_name(found) == name:
             raise PermissionDenied(
                 _("You do not have permission to run “%(action)s”.") % {"action": name}
             )

@@ -14,6 +14,7 @@ from ..exceptions import NotificationSystemError
 from ..models import DeliveryAttempt, Notification, NotificationOptOut
 from .actions import (
     can_send,
+    declared_actions,
     guard_actions,
     is_confirmed,
     log_change,
@@ -106,8 +107,9 @@ class NotificationAdmin(admin.ModelAdmin):
             f"user_target__user__{user_model.get_email_field_name()}",
         ]
 
-    def get_actions(self, request):
-        return guard_actions(self, request, super().get_actions(request))
+    def get_actions(self, request, action_location=None):
+        available = declared_actions(super(), request, action_location)
+        return guard_actions(self, request, available, action_location)
 
     def has_send_permission(self, request):
         return can_send(request.user)

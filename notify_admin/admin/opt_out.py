@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationOptOut
 from .actions import (
+    declared_actions,
     guard_actions,
     log_addition,
     log_change,
@@ -81,8 +82,9 @@ class NotificationOptOutAdmin(admin.ModelAdmin):
             f"user__{user_model.get_email_field_name()}",
         ]
 
-    def get_actions(self, request):
-        return guard_actions(self, request, super().get_actions(request))
+    def get_actions(self, request, action_location=None):
+        available = declared_actions(super(), request, action_location)
+        return guard_actions(self, request, available, action_location)
 
     @admin.display(description=_("email"))
     def user_email(self, obj):

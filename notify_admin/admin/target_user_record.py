@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import TargetUserRecord
 from .actions import (
     can_send,
+    declared_actions,
     guard_actions,
     is_confirmed,
     log_change,
@@ -101,8 +102,9 @@ class TargetUserRecordAdmin(admin.ModelAdmin):
             f"user__{user_model.get_email_field_name()}",
         ]
 
-    def get_actions(self, request):
-        return guard_actions(self, request, super().get_actions(request))
+    def get_actions(self, request, action_location=None):
+        available = declared_actions(super(), request, action_location)
+        return guard_actions(self, request, available, action_location)
 
     def has_send_permission(self, request):
         return can_send(request.user)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ..creators import create_notification
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from .actions import (
+    action_name,
     can_send,
     guard_actions,
     is_confirmed,
@@ -180,6 +181,21 @@ def _permission_method(model_admin, check):
     return types.MethodType(has_permission, model_admin)
 
 
+def _guarded_get_actions(model_admin):
+    original = model_admin.get_actions
+
+    # Same signature as ModelAdmin.get_actions (Django 6.1 looks for the
+    # action_location parameter by name).
+    def get_actions(request, action_location=None):
+        if action_location is None:
+            available = original(request)
+        else:
+            available = original(request, action_location=action_location)
+        return guard_actions(model_admin, request, available, action_location)
+
+    return get_actions
+
+
 def extend_user_admin(site=None):
     """Add notify_admin's user actions to the user ModelAdmin of ``site``.
 
@@ -194,7 +210,7 @@ def extend_user_admin(site=None):
     if getattr(model_admin, "_notify_admin_extended", False):
         return model_admin
     existing = [model_admin.get_action(a) for a in model_admin.actions or ()]
-    names = {found[1] for found in existing if found}
+    names = {action_name(found) for found in existing if found}
     model_admin.actions = [
         *(model_admin.actions or ()),
         *(action for action in USER_ACTIONS if action.__name__ not in names),
@@ -203,9 +219,6 @@ def extend_user_admin(site=None):
         setattr(model_admin, method_name, _permission_method(model_admin, check))
     # Instance attribute, looked up on every request: a 403 for a posted action
     # the user may not run, as on notify_admin's own changelists.
-    original_get_actions = model_admin.get_actions
-    model_admin.get_actions = lambda request: guard_actions(
-        model_admin, request, original_get_actions(request)
-    )
+    model_admin.get_actions = _guarded_get_actions(model_admin)
     model_admin._notify_admin_extended = True
     return model_admin
