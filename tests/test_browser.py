@@ -7,13 +7,13 @@ screenshots; ``UPDATE_SCREENSHOTS=1`` writes them to docs/screenshots/.
 """
 
 import datetime
-import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -21,7 +21,6 @@ from notify_admin.models import (
     DeliveryAttempt,
     DeliveryRun,
     Notification,
-    NotificationTarget,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,41 +54,38 @@ pytestmark = [
         not os.path.exists(CHROMIUM),
         reason=f"{CHROMIUM} is missing: apt-get install chromium",
     ),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
-def preload_targets():
-    """What migration 0002 loads. A live-server test ends with a flush that
-    empties every table; serialized_rollback did not restore them here once
-    Playwright was running (the connection it saw had no serialized copy), so
-    the targets are put back before each test and after the last one."""
-    migration = importlib.import_module("notify_admin.migrations.0002_preload_targets")
-    for name, module_name in migration.BUILT_IN_TARGETS:
-        NotificationTarget.objects.get_or_create(
-            name=name, defaults={"notification_module_name": module_name}
-        )
+def carry_serialized_contents():
+    """Playwright's sync API runs an event loop in this thread, and from then on
+    Django's ``connections`` (an asgiref Local) hand out new connection objects.
+    They lack the copy of the migrated data that ``serialized_rollback`` restores
+    after each live-server test's flush (the pre-loaded targets, content types):
+    give it to them, so these tests leave the database as other tests expect."""
+    contents = {
+        conn.alias: conn._test_serialized_contents
+        for conn in connections.all()
+        if hasattr(conn, "_test_serialized_contents")
+    }
 
+    def apply():
+        for alias, value in contents.items():
+            connections[alias]._test_serialized_contents = value
 
-@pytest.fixture(autouse=True)
-def built_in_targets(transactional_db):
-    preload_targets()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def targets_back_for_later_tests(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        preload_targets()
+    return apply
 
 
 @pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # tests make next to it are ordinary synchronous calls.
+def browser(django_db_setup):
+    # The ORM calls the tests make next to Playwright's event loop are ordinary
+    # synchronous calls.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    apply_serialized_contents = carry_serialized_contents()
     with sync_playwright() as playwright:
+        apply_serialized_contents()
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
