@@ -344,3 +344,24 @@ def test_get_never_runs_an_action(admin_client, rows):
     )
     assert response.status_code in (200, 302)  # unknown filter params: ?e=1
     assert Notification.objects.get(pk=rows["retry"].pk).status == "RETRY"
+
+
+def test_get_actions_of_any_signature_are_called_correctly():
+    """Parents written before Django 6.1's action_location (e.g. import-export's
+    ExportActionMixin) and after it both work under the console's guard."""
+    from notify_admin.admin.actions import declared_actions
+
+    class Location:
+        def __init__(self, name):
+            self.name = name
+
+    def old(request):
+        return {"legacy": request}
+
+    def new(request, action_location=None):
+        return {"new": action_location.name}
+
+    assert declared_actions(old, "r") == {"legacy": "r"}
+    assert declared_actions(old, "r", Location("CHANGE_LIST")) == {"legacy": "r"}
+    assert declared_actions(old, "r", Location("CHANGE_FORM")) == {}
+    assert declared_actions(new, "r", Location("CHANGE_FORM")) == {"new": "CHANGE_FORM"}

@@ -14,6 +14,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils.inspect import get_func_args
 from django.utils.translation import gettext as _
 
 # A bulk change of more rows than this is confirmed on an intermediate page.
@@ -45,12 +46,16 @@ def action_name(action):
     return action.name if hasattr(action, "name") else action[1]
 
 
-def declared_actions(model_admin, request, action_location=None):
-    """``model_admin``'s actions for this user, on any Django version: the
-    ``action_location`` argument exists from Django 6.1 on."""
+def declared_actions(get_actions, request, action_location=None):
+    """Call a ``get_actions`` (a parent class's, or a host project's) on any
+    Django version: ``action_location`` exists from Django 6.1 on, and mixins
+    written before it (e.g. import-export's) do not take it."""
     if action_location is None:
-        return model_admin.get_actions(request)
-    return model_admin.get_actions(request, action_location=action_location)
+        return get_actions(request)
+    if "action_location" in get_func_args(get_actions):
+        return get_actions(request, action_location=action_location)
+    # As Django does for such overrides: no actions on the change form.
+    return get_actions(request) if action_location.name == "CHANGE_LIST" else {}
 
 
 def guard_actions(model_admin, request, available, action_location=None):

@@ -83,7 +83,7 @@ class NotificationOptOutAdmin(admin.ModelAdmin):
         ]
 
     def get_actions(self, request, action_location=None):
-        available = declared_actions(super(), request, action_location)
+        available = declared_actions(super().get_actions, request, action_location)
         return guard_actions(self, request, available, action_location)
 
     @admin.display(description=_("email"))

@@ -103,7 +103,7 @@ class TargetUserRecordAdmin(admin.ModelAdmin):
         ]
 
     def get_actions(self, request, action_location=None):
-        available = declared_actions(super(), request, action_location)
+        available = declared_actions(super().get_actions, request, action_location)
         return guard_actions(self, request, available, action_location)
 
     def has_send_permission(self, request):

@@ -25,6 +25,7 @@ from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIs
 from .actions import (
     action_name,
     can_send,
+    declared_actions,
     guard_actions,
     is_confirmed,
     log_addition,
@@ -187,10 +188,7 @@ def _guarded_get_actions(model_admin):
     # Same signature as ModelAdmin.get_actions (Django 6.1 looks for the
     # action_location parameter by name).
     def get_actions(request, action_location=None):
-        if action_location is None:
-            available = original(request)
-        else:
-            available = original(request, action_location=action_location)
+        available = declared_actions(original, request, action_location)
         return guard_actions(model_admin, request, available, action_location)
 
     return get_actions
