@@ -126,7 +126,8 @@ def send_now(queryset, *, source="admin", batch_size=None, progress=None):
     compare-and-set lease and sent; rows another worker holds, DELIVERED and
     OPTED_OUT rows are not sent and are counted in ``skipped``.
     """
-    ids = list(queryset.order_by().values_list("pk", flat=True).distinct())
+    # dict.fromkeys: distinct ids, in order, for any queryset (sliced too).
+    ids = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
     size = max(1, int(batch_size or conf.batch_size()))
     cutoff = timezone.now()
 

@@ -49,6 +49,22 @@ def test_one_summary_line(due):
     assert DeliveryRun.objects.get().delivered == 2
 
 
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_only_on_a_terminal(due):
+    for _ in range(3):
+        due()
+    out = Terminal()
+    call_command("process_notifications", "--batch-size", "2", stdout=out)
+    assert "\rsent 2 ...\rsent 3 ...\r" in out.getvalue()
+    due()
+    plain, _ = run()
+    assert "sent" not in plain and "\r" not in plain
+
+
 def test_batch_size_limit_and_target(due):
     for _ in range(3):
         due()

@@ -182,6 +182,13 @@ def test_run_result_summary_and_dict():
     assert result.as_dict()["delivered"] == 3
 
 
+def test_send_now_accepts_any_queryset(make_notification):
+    for _ in range(3):
+        make_notification()
+    selected = Notification.objects.select_related("user_target").order_by("pk")[:2]
+    assert send_now(selected).delivered == 2
+
+
 def test_send_now_sends_selected_open_and_failed_rows(make_notification):
     future = make_notification(scheduled_delivery=timezone.now() + timedelta(days=1))
     failed = make_notification(
