@@ -271,7 +271,7 @@ def fetch_claimed(token):
         # Bookkeeping columns nobody reads while sending.
         .defer(*UNREAD_WHILE_SENDING)
         .annotate(user_opted_out=Exists(opted_out))
-        .order_by()
+        .order_by("scheduled_delivery")
     )
     # A handful of targets for any number of rows: one small query, shared
     # instances, instead of joining and building a target object per row.
