@@ -1,5 +1,6 @@
 """The email channel through Django's SMTP backend against a real SMTP server."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -140,3 +141,23 @@ def test_dropped_connection_is_retried_and_the_batch_reconnects(
     dropped.refresh_from_db()
     assert dropped.status == Notification.RETRY
     assert fake_smtp.received("to") == {"first@example.com": 1, "last@example.com": 1}
+
+
+def test_silent_server_times_out_and_is_retried(
+    fake_smtp, email_notification, settings
+):
+    # A server that accepts connections and never says a word.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings.EMAIL_PORT = silent.getsockname()[1]
+        settings.EMAIL_TIMEOUT = None
+        settings.NOTIFICATION_SYSTEM_TARGETS = {
+            **settings.NOTIFICATION_SYSTEM_TARGETS,
+            "email": {"timeout": 0.5},
+        }
+        notification = email_notification()
+        assert deliver_due().retried == 1
+    attempt = notification.attempts.get()
+    assert attempt.error_code == "connection"
+    assert "timed out" in attempt.error_message

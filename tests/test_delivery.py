@@ -238,3 +238,17 @@ def test_statements_per_batch_do_not_grow_with_batch_size(make_notification):
 def test_statements_per_notification_at_default_batch_size(make_notification):
     statements = _count_statements(make_notification, 500, batch_size=None)
     assert statements / 500 <= 0.05
+
+
+def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
+    make_notification()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("notify_admin.delivery.record", broken)
+    with pytest.raises(RuntimeError):
+        deliver_due()
+    run = DeliveryRun.objects.get()
+    assert run.error == "RuntimeError: disk full"
+    assert run.finished_at is not None and run.claimed == 1
