@@ -75,10 +75,6 @@ class RunResult:
             f"skipped={self.skipped} in {self.seconds:.2f}s"
         )
 
-    def add(self, other):
-        for name, value in other.as_dict().items():
-            setattr(self, name, getattr(self, name) + value)
-
 
 # -- entry points -----------------------------------------------------------
 

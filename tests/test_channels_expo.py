@@ -158,3 +158,11 @@ def test_access_token_is_sent(fake_expo, push, settings):
     push()
     deliver_due()
     assert seen["authorization"] == "Bearer expo-secret"
+
+
+def test_rejected_request_fails_at_once(fake_expo, push):
+    notification = push()
+    fake_expo.fail_status = 400
+    assert deliver_due().failed == 1
+    assert status(notification) == Notification.DELIVERY_FAILURE
+    assert notification.attempts.get().error_code == "http_400"

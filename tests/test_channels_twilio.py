@@ -71,9 +71,12 @@ def test_dead_numbers_make_the_record_inactive(fake_twilio, sms, code):
     assert status(alive) == Notification.DELIVERED
 
 
-def test_other_client_errors_fail_at_once(fake_twilio, sms):
+@pytest.mark.parametrize(
+    "error", [21606, (401, 20003, "Authenticate"), (400, 21408, "Permission")]
+)
+def test_other_client_errors_fail_at_once(fake_twilio, sms, error):
     notification = sms()
-    fake_twilio.errors[NUMBERS[0]] = 21606
+    fake_twilio.errors[NUMBERS[0]] = error
     assert deliver_due().failed == 1
     assert status(notification) == Notification.DELIVERY_FAILURE
     assert notification.user_target.active is True
