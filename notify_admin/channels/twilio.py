@@ -101,7 +101,13 @@ class TwilioChannel(Channel):
 
         def send(notification):
             limiter.wait()
-            return notification.pk, send_sms(client, notification, sender, callback)
+            try:
+                outcome = send_sms(client, notification, sender, callback)
+            except Exception as err:
+                # An SDK bug on one message must not turn the whole batch
+                # (some of it already sent) into retries.
+                outcome = Outcome.transient(type(err).__name__, describe_error(err))
+            return notification.pk, outcome
 
         try:
             with ThreadPoolExecutor(min(workers, len(notifications))) as pool:
