@@ -44,7 +44,12 @@ def create_notification(
         "target"
     )
     if target is not None:
-        records = records.filter(target=_resolve_target(target))
+        try:
+            records = records.filter(target=_resolve_target(target))
+        except UserHasNoTargetRecords:
+            if quiet:
+                return []
+            raise
     return _create(
         user,
         list(records),

@@ -15,6 +15,7 @@ expired. A batch costs the same handful of SQL statements whatever its size.
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -74,10 +75,6 @@ class RunResult:
             f"skipped={self.skipped} in {self.seconds:.2f}s"
         )
 
-    def add(self, other):
-        for name, value in other.as_dict().items():
-            setattr(self, name, getattr(self, name) + value)
-
 
 # -- entry points -----------------------------------------------------------
 
@@ -126,7 +123,8 @@ def send_now(queryset, *, source="admin", batch_size=None, progress=None):
     compare-and-set lease and sent; rows another worker holds, DELIVERED and
     OPTED_OUT rows are not sent and are counted in ``skipped``.
     """
-    ids = list(queryset.order_by().values_list("pk", flat=True).distinct())
+    # dict.fromkeys: distinct ids, in order, for any queryset (sliced too).
+    ids = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
     size = max(1, int(batch_size or conf.batch_size()))
     cutoff = timezone.now()
 
@@ -270,7 +268,7 @@ def fetch_claimed(token):
         # Bookkeeping columns nobody reads while sending.
         .defer(*UNREAD_WHILE_SENDING)
         .annotate(user_opted_out=Exists(opted_out))
-        .order_by()
+        .order_by("scheduled_delivery")
     )
     # A handful of targets for any number of rows: one small query, shared
     # instances, instead of joining and building a target object per row.
@@ -299,9 +297,53 @@ def process_batch(token, batch, result, cutoff):
         else:
             module_name = notification.user_target.target.notification_module_name
             groups[module_name].append(notification)
-    for module_name, rows in groups.items():
-        outcomes.update(send_group(module_name, rows))
+    with LeaseKeeper(token, conf.lease_seconds()):
+        for module_name, rows in groups.items():
+            outcomes.update(send_group(module_name, rows))
     record(token, to_send, outcomes, opted_out, result, cutoff)
+
+
+class LeaseKeeper:
+    """Renews a batch's lease while the batch is being sent.
+
+    A slow but working provider must not let the lease run out: another worker
+    would then claim the rows in flight and send them a second time. Every
+    third of the lease, a background thread (with its own connection) pushes
+    ``claimed_until`` forward; a worker that dies stops renewing, so its rows
+    still come back after one lease.
+    """
+
+    def __init__(self, token, lease_seconds):
+        self.token = token
+        self.lease_seconds = lease_seconds
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._renew, name="notify-admin-lease", daemon=True
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+    def _renew(self):
+        try:
+            while not self.stopped.wait(self.lease_seconds / 3):
+                until = timezone.now() + timedelta(seconds=self.lease_seconds)
+                try:
+                    Notification.objects.filter(claim_token=self.token).update(
+                        claimed_until=until
+                    )
+                except DatabaseError:
+                    logger.warning(
+                        "Could not renew lease %s", self.token, exc_info=True
+                    )
+        finally:
+            # This thread's own connections (connections are per thread).
+            connections.close_all()
 
 
 def send_group(module_name, rows):

@@ -1,5 +1,6 @@
 """The email channel through Django's SMTP backend against a real SMTP server."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -120,3 +121,43 @@ def test_exponential_backoff_setting(fake_smtp, email_notification, settings):
     # 10 s * 2 ** 2 tries so far
     assert before + timedelta(seconds=40) <= notification.scheduled_delivery
     assert notification.scheduled_delivery < before + timedelta(seconds=80)
+
+
+def test_dropped_connection_is_retried_and_the_batch_reconnects(
+    fake_smtp, email_notification
+):
+    first = email_notification(address="first@example.com")
+    dropped = email_notification(address="dropped@example.com")
+    last = email_notification(address="last@example.com")
+    # A batch is sent oldest first: first, dropped, then last (which needs a
+    # new connection).
+    for offset, notification in enumerate([first, dropped, last]):
+        Notification.objects.filter(pk=notification.pk).update(
+            scheduled_delivery=timezone.now() - timedelta(minutes=10 - offset)
+        )
+    fake_smtp.disconnect_on = {"dropped@example.com"}
+    result = deliver_due()
+    assert (result.delivered, result.retried) == (2, 1)
+    dropped.refresh_from_db()
+    assert dropped.status == Notification.RETRY
+    assert fake_smtp.received("to") == {"first@example.com": 1, "last@example.com": 1}
+
+
+def test_silent_server_times_out_and_is_retried(
+    fake_smtp, email_notification, settings
+):
+    # A server that accepts connections and never says a word.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings.EMAIL_PORT = silent.getsockname()[1]
+        settings.EMAIL_TIMEOUT = None
+        settings.NOTIFICATION_SYSTEM_TARGETS = {
+            **settings.NOTIFICATION_SYSTEM_TARGETS,
+            "email": {"timeout": 0.5},
+        }
+        notification = email_notification()
+        assert deliver_due().retried == 1
+    attempt = notification.attempts.get()
+    assert attempt.error_code == "connection"
+    assert "timed out" in attempt.error_message

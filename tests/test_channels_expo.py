@@ -158,3 +158,31 @@ def test_access_token_is_sent(fake_expo, push, settings):
     push()
     deliver_due()
     assert seen["authorization"] == "Bearer expo-secret"
+
+
+def test_rejected_request_fails_at_once(fake_expo, push):
+    notification = push()
+    fake_expo.fail_status = 400
+    assert deliver_due().failed == 1
+    assert status(notification) == Notification.DELIVERY_FAILURE
+    assert notification.attempts.get().error_code == "http_400"
+
+
+def test_an_unexpected_error_retries_only_its_chunk(fake_expo, push, monkeypatch):
+    from exponent_server_sdk import PushClient
+
+    real = PushClient.publish_multiple
+    calls = []
+
+    def second_call_breaks(self, messages):
+        calls.append(len(messages))
+        if len(calls) == 2:
+            raise KeyError("data")
+        return real(self, messages)
+
+    monkeypatch.setattr(PushClient, "publish_multiple", second_call_breaks)
+    for _ in range(150):
+        push()
+    result = deliver_due()
+    assert calls == [100, 50]
+    assert (result.delivered, result.retried) == (100, 50)

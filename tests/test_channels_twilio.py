@@ -71,9 +71,12 @@ def test_dead_numbers_make_the_record_inactive(fake_twilio, sms, code):
     assert status(alive) == Notification.DELIVERED
 
 
-def test_other_client_errors_fail_at_once(fake_twilio, sms):
+@pytest.mark.parametrize(
+    "error", [21606, (401, 20003, "Authenticate"), (400, 21408, "Permission")]
+)
+def test_other_client_errors_fail_at_once(fake_twilio, sms, error):
     notification = sms()
-    fake_twilio.errors[NUMBERS[0]] = 21606
+    fake_twilio.errors[NUMBERS[0]] = error
     assert deliver_due().failed == 1
     assert status(notification) == Notification.DELIVERY_FAILURE
     assert notification.user_target.active is True
@@ -148,3 +151,23 @@ def test_rate_limiter_reserves_one_slot_per_call():
     # Three calls booked three 5 ms slots, whatever the threads' timing.
     assert limiter.next_at >= start + 3 * 0.005
     assert RateLimiter(per_second=None).interval == 0
+
+
+def test_an_unexpected_error_on_one_message_retries_only_that_one(
+    fake_twilio, sms, monkeypatch
+):
+    from notify_admin.channels import twilio as channel_module
+
+    real = channel_module.send_sms
+
+    def flaky(client, notification, *args):
+        if notification.user_target.target_user_id == NUMBERS[1]:
+            raise KeyError("sid")
+        return real(client, notification, *args)
+
+    monkeypatch.setattr(channel_module, "send_sms", flaky)
+    notifications = [sms(address=number) for number in NUMBERS]
+    result = deliver_due()
+    assert (result.delivered, result.retried) == (3, 1)
+    assert status(notifications[1]) == Notification.RETRY
+    assert len(fake_twilio.messages) == 3

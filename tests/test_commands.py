@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from notify_admin.models import DeliveryRun, Notification, TargetUserRecord
@@ -49,6 +49,22 @@ def test_one_summary_line(due):
     assert DeliveryRun.objects.get().delivered == 2
 
 
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_only_on_a_terminal(due):
+    for _ in range(3):
+        due()
+    out = Terminal()
+    call_command("process_notifications", "--batch-size", "2", stdout=out)
+    assert "\rsent 2 ...\rsent 3 ...\r" in out.getvalue()
+    due()
+    plain, _ = run()
+    assert "sent" not in plain and "\r" not in plain
+
+
 def test_batch_size_limit_and_target(due):
     for _ in range(3):
         due()
@@ -79,6 +95,36 @@ def test_failures_still_exit_zero(due, fake_twilio):
     assert out.startswith("delivered=0 retry=1 ")
     notification.refresh_from_db()
     assert notification.status == Notification.RETRY
+
+
+def test_unknown_target_name_is_an_error(due):
+    notification = due()
+    with pytest.raises(CommandError, match="no notification target named 'Fax'"):
+        run("--target", "Fax")
+    notification.refresh_from_db()
+    assert notification.status == Notification.SCHEDULED
+
+
+def test_broken_settings_stop_the_run(due, settings):
+    notification = due()
+    settings.NOTIFICATION_SYSTEM_TARGETS = "oops"
+    with pytest.raises(CommandError, match="NOTIFICATION_SYSTEM_TARGETS must be"):
+        run()
+    notification.refresh_from_db()
+    assert notification.status == Notification.SCHEDULED
+
+
+def test_one_broken_target_does_not_stop_the_others(due, settings, targets):
+    email = due()
+    sms = due("twilio")
+    settings.NOTIFICATION_SYSTEM_TARGETS = {"email": {"from_email": "a@example.com"}}
+    out, err = run()
+    assert "notify_admin.E012" in err
+    assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["auth_token"]' in err
+    assert out.startswith("delivered=1 retry=1 ")
+    email.refresh_from_db()
+    sms.refresh_from_db()
+    assert (email.status, sms.status) == (Notification.DELIVERED, Notification.RETRY)
 
 
 def test_bad_option_is_an_error():

@@ -121,3 +121,11 @@ def test_channel_method_has_the_same_contract(make_user, make_record):
     make_record(user, "twilio")
     (notification,) = get_channel("twilio").create_notification(user, "Hi", "SMS")
     assert notification.body == "SMS"
+
+
+def test_unknown_target_name(make_user, make_record):
+    user = make_user()
+    make_record(user, "email")
+    with pytest.raises(UserHasNoTargetRecords, match="'Fax'"):
+        create_notification(user, "Hi", "Body", target="Fax")
+    assert create_notification(user, "Hi", "Body", target="Fax", quiet=True) == []

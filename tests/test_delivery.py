@@ -182,6 +182,13 @@ def test_run_result_summary_and_dict():
     assert result.as_dict()["delivered"] == 3
 
 
+def test_send_now_accepts_any_queryset(make_notification):
+    for _ in range(3):
+        make_notification()
+    selected = Notification.objects.select_related("user_target").order_by("pk")[:2]
+    assert send_now(selected).delivered == 2
+
+
 def test_send_now_sends_selected_open_and_failed_rows(make_notification):
     future = make_notification(scheduled_delivery=timezone.now() + timedelta(days=1))
     failed = make_notification(
@@ -231,3 +238,17 @@ def test_statements_per_batch_do_not_grow_with_batch_size(make_notification):
 def test_statements_per_notification_at_default_batch_size(make_notification):
     statements = _count_statements(make_notification, 500, batch_size=None)
     assert statements / 500 <= 0.05
+
+
+def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
+    make_notification()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("notify_admin.delivery.record", broken)
+    with pytest.raises(RuntimeError):
+        deliver_due()
+    run = DeliveryRun.objects.get()
+    assert run.error == "RuntimeError: disk full"
+    assert run.finished_at is not None and run.claimed == 1

@@ -124,3 +124,29 @@ def test_killed_worker_rows_are_delivered_after_the_lease():
     sent_twice = sum(count - 1 for count in received.values())
     print(f"\nSIGKILL mid-batch: {sent_twice} of 200 notifications sent twice")
     assert sent_twice <= batch
+
+
+def test_a_slow_batch_keeps_its_lease_so_a_second_worker_sends_nothing_twice():
+    expected = populate({"twilio": 30})
+    with FakeTwilioServer(latency=0.1) as sms:
+        env = child_env(
+            DATABASE_URL=database_url(),
+            NA_TWILIO_URL=sms.url,
+            NA_TWILIO_CONCURRENCY=1,
+            NA_LEASE_SECONDS=1,
+        )
+        # One batch of 30 at 0.1 s each: three times longer than the lease.
+        slow = start("--batch-size", "30", env=env)
+        deadline = time.monotonic() + 120
+        while len(sms.messages) < 15 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # By now the original lease has run out; only renewal protects the rows.
+        other = start(env=env)
+        other_out, other_err = other.communicate(timeout=120)
+        slow_out, slow_err = slow.communicate(timeout=120)
+        received = sms.received("to")
+    assert slow.returncode == 0, slow_err
+    assert other.returncode == 0, other_err
+    assert other_out.startswith("delivered=0 ")
+    assert slow_out.startswith("delivered=30 ")
+    assert received == dict.fromkeys(expected, 1)

@@ -18,6 +18,7 @@ from .. import conf
 from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "email"
+DEFAULT_TIMEOUT = 30
 
 
 class EmailChannel(Channel):
@@ -28,6 +29,14 @@ class EmailChannel(Channel):
         return conf.get_target_setting("email", "from_email", None) or getattr(
             settings, "DEFAULT_FROM_EMAIL", None
         )
+
+    def connection_options(self):
+        # Django's EMAIL_TIMEOUT defaults to no time-out at all: a server that
+        # stops answering would hold the batch (and its lease) forever.
+        if getattr(settings, "EMAIL_TIMEOUT", None) is not None:
+            return {}
+        timeout = conf.get_target_setting("email", "timeout", None)
+        return {"timeout": float(timeout or DEFAULT_TIMEOUT)}
 
     def render_html(self, notification):
         extra = notification.extra or {}
@@ -69,7 +78,7 @@ class EmailChannel(Channel):
     def send_batch(self, notifications):
         outcomes = {}
         from_email = self.from_email()
-        connection = get_connection(fail_silently=False)
+        connection = get_connection(fail_silently=False, **self.connection_options())
         try:
             connection.open()
         except Exception as err:

@@ -109,6 +109,10 @@ class ExpoChannel(Channel):
         except (requests.RequestException, ValueError, OSError) as err:
             outcome = classify_request_error(err)
             return {**outcomes, **{n.pk: outcome for n, _m in messages}}
+        except Exception as err:
+            # Only this chunk's fate is unknown; earlier chunks were answered.
+            outcome = Outcome.transient(type(err).__name__, describe_error(err))
+            return {**outcomes, **{n.pk: outcome for n, _m in messages}}
         for (notification, _message), ticket in zip(messages, tickets, strict=True):
             outcomes[notification.pk] = classify_ticket(ticket)
         return outcomes

@@ -27,6 +27,10 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.fake.latency:
             await asyncio.sleep(self.fake.latency)
+        if set(envelope.rcpt_tos) & self.fake.disconnect_on:
+            # Drop the connection instead of answering.
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
         if self.fake.data_reply:
             return self.fake.data_reply
         parsed = message_from_bytes(envelope.content, policy=policy.default)
@@ -50,14 +54,16 @@ class FakeSMTPServer:
     Knobs: ``refuse`` maps a recipient address to the SMTP reply it gets
     (``"550 5.1.1 User unknown"``, ``"450 4.2.1 Mailbox busy"``); ``data_reply``
     answers every message's DATA with that reply (e.g. ``"451 Try later"``);
-    ``latency`` delays each message. ``stop()`` makes the port refuse
-    connections.
+    ``latency`` delays each message; ``disconnect_on`` is a set of recipient
+    addresses whose message makes the server drop the connection. ``stop()``
+    makes the port refuse connections.
     """
 
     def __init__(self, latency=0.0):
         self.latency = latency
         self.refuse = {}
         self.data_reply = None
+        self.disconnect_on = set()
         self.messages = []
         self.port = None
         self._controller = None
@@ -85,6 +91,7 @@ class FakeSMTPServer:
         self.messages.clear()
         self.refuse = {}
         self.data_reply = None
+        self.disconnect_on = set()
 
     def received(self, key="to"):
         counts = {}

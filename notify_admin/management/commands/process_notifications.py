@@ -3,11 +3,18 @@
 import signal
 import threading
 
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
+from django.db.models import Q
 
 from ...delivery import deliver_due, plan_due
+from ...models import NotificationTarget
+
+# Problems of one target only: its rows are recorded as failed (or retried)
+# at send time, so they must not stop the delivery of everything else.
+PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
 
 
 class Command(BaseCommand):
@@ -15,6 +22,8 @@ class Command(BaseCommand):
         "Deliver due notifications: claim them in batches with a lease, send, and "
         "record each outcome. Safe to run several at once."
     )
+    # The checks run in handle(): a per-target problem is reported, not fatal.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -48,6 +57,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        self.check_configuration()
+        self.check_target(options["target"])
         if options["dry_run"]:
             return self.dry_run(options)
         if options["loop"]:
@@ -56,6 +67,33 @@ class Command(BaseCommand):
             self.run_once(options)
         except (DatabaseError, ImproperlyConfigured) as err:
             raise CommandError(f"Could not deliver notifications: {err}") from err
+
+    def check_configuration(self):
+        problems = [e for e in checks.run_checks() if not e.is_silenced()]
+        for problem in problems:
+            if problem.id in PER_TARGET_CHECKS:
+                self.stderr.write(f"{problem.id}: {problem.msg}")
+        fatal = [
+            problem
+            for problem in problems
+            if problem.is_serious() and problem.id not in PER_TARGET_CHECKS
+        ]
+        if fatal:
+            raise CommandError(
+                "Configuration errors:\n" + "\n".join(str(problem) for problem in fatal)
+            )
+
+    def check_target(self, name):
+        if not name:
+            return
+        try:
+            exists = NotificationTarget.objects.filter(
+                Q(name=name) | Q(notification_module_name=name)
+            ).exists()
+        except DatabaseError as err:
+            raise CommandError(f"Could not deliver notifications: {err}") from err
+        if not exists:
+            raise CommandError(f"There is no notification target named {name!r}.")
 
     def run_once(self, options):
         progress = Progress(self.stdout) if self.stdout.isatty() else None
