@@ -168,7 +168,7 @@ class RecordImportMixin:
             )
             return HttpResponseRedirect(
                 reverse(
-                    "admin:%s_%s_import" % self.get_model_info(),
+                    "admin:{}_{}_import".format(*self.get_model_info()),
                     current_app=self.admin_site.name,
                 )
             )
@@ -185,7 +185,7 @@ class RecordImportMixin:
             path(
                 "import/template.csv",
                 self.admin_site.admin_view(self.import_template_view),
-                name="%s_%s_import_template" % info,
+                name="{}_{}_import_template".format(*info),
             )
         ]
         return urls + super().get_urls()
