@@ -174,3 +174,30 @@ def test_other_formats(people, name):
     assert "2 new" in out
     assert TargetUserRecord.objects.count() == 2
     assert TargetUserRecord.objects.filter(active=False).count() == 1
+
+
+def test_import_queries_do_not_grow_with_the_row_count(db, tmp_path):
+    """Users, targets and existing records are loaded per file, not per row."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()
+    User.objects.bulk_create(User(username=f"u{i}") for i in range(300))
+
+    def queries_for(rows):
+        TargetUserRecord.objects.all().delete()
+        path = tmp_path / f"{rows}.csv"
+        lines = ["user,target,target_user_id"] + [
+            f"u{i},Expo,ExponentPushToken[u{i}]" for i in range(rows)
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        with CaptureQueriesContext(connection) as queries:
+            out, _ = run(str(path))
+        assert f"{rows} new" in out
+        return len(queries)
+
+    few, many = queries_for(30), queries_for(300)
+    # Ten times the rows may add a few batched INSERTs (SQLite caps the
+    # parameters per statement), never one query per row.
+    assert few <= many <= few + 5
