@@ -1,7 +1,8 @@
 """Benchmark: import 10,000 target user records through the admin and the command.
 
     .venv/bin/python bench/import_bench.py [--rows 10000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mydb .venv/bin/python bench/import_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mydb \
+        .venv/bin/python bench/import_bench.py
 
 Always runs on a temporary SQLite database; with DATABASE_URL it also runs on
 that database (its bench users and their records are deleted afterwards).
@@ -104,7 +105,12 @@ def run_admin(csv_path):
         start = time.perf_counter()
         preview = client.post(
             reverse("admin:notify_admin_targetuserrecord_import"),
-            {"resource": "0", "format": "0", "user_field": "username", "import_file": fh},
+            {
+                "resource": "0",
+                "format": "0",
+                "user_field": "username",
+                "import_file": fh,
+            },
         )
     dry_run = time.perf_counter() - start
     if "confirm_form" not in preview.context:
