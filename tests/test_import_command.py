@@ -201,3 +201,32 @@ def test_import_queries_do_not_grow_with_the_row_count(db, tmp_path):
     # Ten times the rows may add a few batched INSERTs (SQLite caps the
     # parameters per statement), never one query per row.
     assert few <= many <= few + 5
+
+
+def test_headers_are_matched_loosely_and_blank_lines_still_count(people, tmp_path):
+    path = tmp_path / "loose.csv"
+    path.write_text(
+        " User ,TARGET,Target_User_Id\n"
+        "alice,Email,alice@example.com\n"
+        "\n"
+        "bob,Email,not-an-address\n"
+    )
+    _out, err, _ = run_failing(str(path))
+    # The blank line 3 is skipped but counted, as a spreadsheet shows it.
+    assert "line 4, column target_user_id: 'not-an-address'" in err
+    assert TargetUserRecord.objects.count() == 0
+
+
+def test_email_shared_by_two_users_is_ambiguous(people, tmp_path):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("alice2", "ALICE@example.com")
+    path = tmp_path / "by_email.csv"
+    path.write_text(
+        "user,target,target_user_id\n"
+        "bob@example.com,Email,bob@example.com\n"
+        "alice@example.com,Email,alice@example.com\n"
+    )
+    _out, err, _ = run_failing(str(path), "--user-field", "email")
+    assert "line 3, column user: More than one user has the email address" in err
+    assert TargetUserRecord.objects.count() == 0

@@ -42,7 +42,7 @@ class RecordImportForm(ImportForm):
     """The upload step: checks the file itself before any row is looked at."""
 
     user_field = forms.ChoiceField(
-        label=gettext_lazy("The user column holds the user's"),
+        label=gettext_lazy("Users are identified by"),
         choices=USER_FIELD_CHOICES,
     )
     field_order = ["resource", "import_file", "format", "user_field"]

@@ -76,6 +76,7 @@ class RowLookups:
         self.ambiguous = set()
         self.targets = {}
         self.records = {}
+        self.addresses = {}
 
     def load(self, user_keys):
         self._load_targets()
@@ -147,16 +148,28 @@ class RowLookups:
         return target
 
     def address(self, value, target):
+        # Each row's address is needed three times (instance lookup, duplicate
+        # check, the field itself); phone parsing is the costly part, so the
+        # outcome is remembered per (channel, cell).
         raw = _cell(value)
         if not raw:
             raise ValueError(_("This cell is required."))
-        try:
-            address = normalise_address(target.notification_module_name, raw)
-        except ValidationError as err:
-            raise ValueError(" ".join(err.messages)) from err
-        if len(address) > MAX_LENGTH:
-            raise ValueError(_("Longer than %(max)d characters.") % {"max": MAX_LENGTH})
+        key = (target.notification_module_name, raw)
+        if key not in self.addresses:
+            self.addresses[key] = self._normalise(*key)
+        address, error = self.addresses[key]
+        if error:
+            raise ValueError(error)
         return address
+
+    def _normalise(self, module_name, raw):
+        try:
+            address = normalise_address(module_name, raw)
+        except ValidationError as err:
+            return None, " ".join(err.messages)
+        if len(address) > MAX_LENGTH:
+            return None, _("Longer than %(max)d characters.") % {"max": MAX_LENGTH}
+        return address, None
 
 
 class UserWidget(widgets.Widget):
@@ -232,6 +245,17 @@ class ActiveWidget(widgets.Widget):
         return "true" if value else "false"
 
 
+def line_of(line_numbers, number):
+    """Spreadsheet line of data row ``number`` (1-based; header = line 1).
+
+    ``line_numbers`` comes from the file reader, which skips blank lines but
+    counts them; without it (a dataset built in code) rows follow the header.
+    """
+    if line_numbers and 0 < number <= len(line_numbers):
+        return line_numbers[number - 1]
+    return number + 1
+
+
 class ImportResult(Result):
     """A Result that reports rows by spreadsheet line, column and reason."""
 
@@ -240,10 +264,7 @@ class ImportResult(Result):
     encoding_label = ""
 
     def line_of(self, number):
-        """Spreadsheet line of data row ``number`` (1-based; header = line 1)."""
-        if self.line_numbers and 0 < number <= len(self.line_numbers):
-            return self.line_numbers[number - 1]
-        return number + 1
+        return line_of(self.line_numbers, number)
 
     @property
     def line_errors(self):
@@ -348,11 +369,6 @@ class TargetUserRecordResource(resources.ModelResource):
         result.ignored_columns = ignored_columns(dataset.headers)
         result.encoding_label = getattr(dataset, "encoding_label", "")
 
-    def line_of(self, row_number):
-        if self.line_numbers and row_number and row_number <= len(self.line_numbers):
-            return self.line_numbers[row_number - 1]
-        return (row_number or 0) + 1
-
     def identity(self, row):
         """(user pk, target pk, normalised address), or None if any is bad."""
         try:
@@ -375,7 +391,7 @@ class TargetUserRecordResource(resources.ModelResource):
             errors = err.update_error_dict(errors)
         key = self.identity(row)
         if key is not None:
-            line = self.line_of(kwargs.get("row_number"))
+            line = line_of(self.line_numbers, kwargs.get("row_number") or 0)
             first = self.seen.setdefault(key, line)
             if first != line:
                 errors.setdefault("target_user_id", []).append(

@@ -22,6 +22,13 @@ from ...admin.resources import (
 FORMAT_NAMES = {fmt().get_extension(): fmt for fmt in FORMATS}
 
 
+class CommandResource(TargetUserRecordResource):
+    """The admin's resource without the HTML diff only the admin preview shows."""
+
+    class Meta(TargetUserRecordResource.Meta):
+        skip_html_diff = True
+
+
 class Command(BaseCommand):
     help = (
         "Import target user records (columns user, target, target_user_id, "
@@ -53,7 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         dataset, fmt = self.read(path, options["format"])
-        resource = TargetUserRecordResource(user_field=options["user_field"])
+        resource = CommandResource(user_field=options["user_field"])
         result = resource.import_data(
             dataset,
             dry_run=options["dry_run"],
