@@ -10,6 +10,7 @@ On export, spreadsheet formats escape cells that a spreadsheet would run as a
 formula (CSV injection): see :func:`escape_formula`.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -65,6 +66,14 @@ def decode(data):
         return data, "UTF-8"
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" export.
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as err:
+            raise ImportFileError(
+                _("This file starts like UTF-16 text but cannot be decoded.")
+            ) from err
     if b"\x00" in data[:8192]:
         raise ImportFileError(
             _(
