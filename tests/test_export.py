@@ -247,3 +247,28 @@ def test_change_pages_still_render_with_the_export_mixins(client, people, target
         page = client.get(reverse(f"admin:notify_admin_{name}_change", args=[obj.pk]))
         assert page.status_code == 200
         assert b'name="_export-item"' in page.content
+
+
+def test_notification_export_of_filtered_list_and_selected_rows(
+    note_exporter, people, targets
+):
+    record = TargetUserRecord.objects.create(
+        user=people["bob"], target=targets["email"], target_user_id="b@example.com"
+    )
+    _notifications(record, 3)
+    Notification.objects.filter(title="T0").update(status=Notification.OPTED_OUT)
+    data = export_form_data(NotificationResource)
+
+    url = reverse(NOTE_EXPORT) + "?status__exact=OPTED_OUT"
+    rows = rows_of(note_exporter.post(url, data))
+    assert [row[4] for row in rows[1:]] == ["T0"]
+
+    chosen = Notification.objects.filter(title__in=["T1", "T2"])
+    page = note_exporter.post(
+        reverse(NOTE_CHANGELIST),
+        {"action": "export_admin_action", "_selected_action": [n.pk for n in chosen]},
+    )
+    assert b"Export 2 selected items." in page.content
+    data["export_items"] = [str(n.pk) for n in chosen]
+    rows = rows_of(note_exporter.post(reverse(NOTE_EXPORT), data))
+    assert sorted(row[4] for row in rows[1:]) == ["T1", "T2"]

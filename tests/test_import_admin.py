@@ -188,3 +188,5 @@ def test_without_import_permission_no_button_and_403(client, people):
 def test_with_import_permission_the_button_shows(importer):
     changelist = importer.get(reverse(CHANGELIST))
     assert reverse(IMPORT_URL).encode() in changelist.content
+    # The buttons sit on the console's own change list (its stylesheet stays).
+    assert b"notify_admin/css/admin.css" in changelist.content
