@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
 
 from ..models import DeliveryAttempt, Notification
+from .import_export_admin import LoggedExportMixin
+from .resources import NotificationResource
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -24,7 +27,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(LoggedExportMixin, ExportActionMixin, admin.ModelAdmin):
+    # Export: the button (filtered list) and the "Export selected" action.
+    resource_classes = [NotificationResource]
+    change_list_template = "admin/notify_admin/change_list.html"
     list_display = [
         "title",
         "user_target",
