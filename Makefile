@@ -1,5 +1,6 @@
 # The two commands README.md opens with: `make demo` and `make test`.
 # Both create ./.venv and install the project into it on first use.
+# Another interpreter or Django: make test VENV=.venv-dj6 PYTHON=python3.13 EXTRA_PIP='Django>=6,<6.2'
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ DEMO_ENV := DJANGO_DEBUG=1
 $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[console,postgres,dev]'
+	$(PY) -m pip install --quiet -e '.[console,postgres,dev]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
 	touch $@
 
 install: $(VENV)/.installed

@@ -83,3 +83,12 @@ NOTIFICATION_SYSTEM_TARGETS = {
     },
     "expo": {"access_token": ""},
 }
+
+# CSV import/export (django-import-export): importing and exporting need the
+# models' own permissions (notify_admin.import_targetuserrecord,
+# export_targetuserrecord, export_notification); every admin import is logged.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# How the import's user column names a user: "username" or "email".
+NOTIFICATION_SYSTEM_IMPORT_USER_FIELD = "username"

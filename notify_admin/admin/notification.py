@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
 from rangefilter.filters import DateRangeFilterBuilder
 
 from .. import delivery
@@ -22,7 +23,9 @@ from .actions import (
     render_action_page,
 )
 from .forms import RescheduleForm
+from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
+from .resources import NotificationResource
 
 FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
 
@@ -62,7 +65,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(LoggedExportMixin, ExportActionMixin, admin.ModelAdmin):
+    # Export: the button (filtered list) and the "Export selected" action.
+    resource_classes = [NotificationResource]
+    change_list_template = "admin/notify_admin/change_list.html"
     list_display = [
         "title",
         "user_display",

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin, ImportMixin
 
 from ..models import TargetUserRecord
 from .actions import (
@@ -15,7 +16,9 @@ from .actions import (
     render_action_page,
 )
 from .filters import MineFilter
+from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
+from .resources import TargetUserRecordResource
 from .send_test import send_test_notifications
 
 
@@ -71,7 +74,21 @@ def report_reset(model_admin, request, records, skipped):
 
 
 @admin.register(TargetUserRecord)
-class TargetUserRecordAdmin(admin.ModelAdmin):
+class TargetUserRecordAdmin(
+    RecordImportMixin,
+    ImportMixin,
+    LoggedExportMixin,
+    ExportActionMixin,
+    admin.ModelAdmin,
+):
+    # Import: upload, dry-run preview, confirm. Export: the button (filtered
+    # list) and the "Export selected" action.
+    resource_classes = [TargetUserRecordResource]
+    import_export_change_list_template = (
+        "admin/import_export/change_list_import_export.html"
+    )
+    # Keep the console's stylesheet under the import/export buttons.
+    change_list_template = "admin/notify_admin/change_list.html"
     list_display = [
         "target_user_id",
         "user",
