@@ -171,6 +171,7 @@ def test_preview_on_the_change_page_escapes_html(
     assert "<script>alert(1)</script>" not in page
     assert record.target_user_id in page
     assert "notifications@example.com" in page
+    assert "notify_admin/css/admin.css" in page  # the preview's styles
 
 
 def test_preview_of_html_email_is_sandboxed(

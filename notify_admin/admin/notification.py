@@ -101,9 +101,6 @@ class NotificationAdmin(LoggedExportMixin, ExportActionMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
-    class Media:
-        css = {"all": ["notify_admin/css/admin.css"]}
-
     def get_search_fields(self, request):
         user_model = get_user_model()
         return [
