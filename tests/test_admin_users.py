@@ -184,23 +184,26 @@ def test_compose_shows_a_form_then_creates_through_the_creators(
         datetime.datetime(2031, 1, 2, 8, 0, tzinfo=datetime.UTC)
     }
     shown = messages_of(admin_client, done)
-    assert "Created 3 notifications for 2 users." in shown
+    assert "3 notifications scheduled for 2 users." in shown
     assert "Skipped 1 users (opted out): out." in shown
     assert "Skipped 1 users (no active address): nobody." in shown
     assert LogEntry.objects.filter(action_flag=ADDITION).count() == 3
 
 
-def test_compose_on_one_target(admin_client, audience, post_action, targets):
-    compose(
-        admin_client,
-        post_action,
-        [audience["eggs"], audience["ham"]],
-        confirm="yes",
-        target=targets["twilio"].pk,
-        title="SMS only",
-        body="Hi",
-        extra="",
-    )
+def test_compose_on_one_target_twice_adds_nothing(
+    admin_client, audience, post_action, targets
+):
+    for _ in range(2):  # a double submit
+        compose(
+            admin_client,
+            post_action,
+            [audience["eggs"], audience["ham"]],
+            confirm="yes",
+            target=targets["twilio"].pk,
+            title="SMS only",
+            body="Hi",
+            extra="",
+        )
     created = Notification.objects.select_related("user_target__target")
     assert [(n.user_target.user_id, n.user_target.target.name) for n in created] == [
         (audience["eggs"].pk, "Twilio")

@@ -239,7 +239,7 @@ def test_compose_a_notification_for_two_users(
     page.click("input[value='Create notifications']")
 
     expect(page.locator(".messagelist")).to_contain_text(
-        "Created 2 notifications for 2 users."
+        "2 notifications scheduled for 2 users."
     )
     created = Notification.objects.filter(title="Planned maintenance")
     assert sorted(n.user_target.user.username for n in created) == [

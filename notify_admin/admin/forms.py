@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..channels.registry import available_module_names
@@ -28,7 +27,10 @@ class ComposeForm(forms.Form):
         label=_("Scheduled delivery"),
         widget=AdminSplitDateTime,
         required=False,
-        help_text=_("Leave empty to deliver with the next run."),
+        help_text=_(
+            "Leave empty to deliver with the next run (sending the same message "
+            "again then adds nothing: the creators return the open rows)."
+        ),
     )
     extra = forms.JSONField(
         label=_("Extra (JSON)"),
@@ -49,9 +51,6 @@ class ComposeForm(forms.Form):
                 params={"kind": _json_kind(extra)},
             )
         return extra
-
-    def clean_scheduled_delivery(self):
-        return self.cleaned_data.get("scheduled_delivery") or timezone.now()
 
 
 def _json_kind(value):

@@ -117,7 +117,7 @@ def notify_compose(modeladmin, request, queryset):
     log_addition(request, created, gettext("Compose notification (admin action)."))
     modeladmin.message_user(
         request,
-        gettext("Created %(n)d notifications for %(users)d users.")
+        gettext("%(n)d notifications scheduled for %(users)d users.")
         % {"n": len(created), "users": len({n.user_target.user_id for n in created})},
         messages.SUCCESS if created else messages.WARNING,
     )
