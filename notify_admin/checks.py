@@ -1,12 +1,30 @@
 """System checks (``notify_admin.E0xx`` errors, ``notify_admin.W0xx`` warnings).
 
 Each check says which setting to fix, so a broken configuration is reported
-at start-up instead of at send time.
+at start-up instead of at send time. Provider settings are only required when
+a target that uses the provider exists; the targets table may not exist yet
+(checks also run before ``migrate``), so reading it is guarded.
+
+Every target is pre-loaded by a migration, so "a target that needs it" means a
+target with active user records; with DEBUG on (the development console) a
+missing provider setting is a warning rather than an error.
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core import checks
+from django.db import DatabaseError
 
 from . import conf
+
+# Per-provider keys that must be positive numbers when set.
+NUMERIC_TARGET_KEYS = {
+    "twilio_sms": ("timeout", "concurrency", "rate_limit"),
+    "expo": ("timeout",),
+}
+URL_TARGET_KEYS = {"twilio_sms": ("base_url",), "expo": ("host",)}
+NUMERIC_SETTINGS = ("BATCH_SIZE", "LEASE_SECONDS", "RETRY_BACKOFF")
 
 
 @checks.register(checks.Tags.compatibility)
@@ -21,4 +39,155 @@ def check_settings_shape(app_configs=None, **kwargs):
                 id="notify_admin.E001",
             )
         )
+        targets = {}
+    for provider, values in targets.items():
+        if not isinstance(values, dict):
+            errors.append(
+                checks.Error(
+                    f'NOTIFICATION_SYSTEM_TARGETS["{provider}"] must be a dict.',
+                    id="notify_admin.E002",
+                )
+            )
+            continue
+        errors.extend(_check_provider_values(provider, values))
+    errors.extend(_check_numbers())
+    errors.extend(_check_locations())
     return errors
+
+
+def _check_provider_values(provider, values):
+    errors = []
+    for key in NUMERIC_TARGET_KEYS.get(provider, ()):
+        value = values.get(key)
+        if value is not None and not _positive_number(value):
+            errors.append(
+                checks.Error(
+                    f"{conf.target_setting_name(provider, key)} must be a positive "
+                    f"number (it is {value!r}).",
+                    id="notify_admin.E003",
+                )
+            )
+    for key in URL_TARGET_KEYS.get(provider, ()):
+        value = values.get(key)
+        if value and not str(value).startswith(("http://", "https://")):
+            errors.append(
+                checks.Error(
+                    f"{conf.target_setting_name(provider, key)} must be an http(s) "
+                    f"URL (it is {value!r}).",
+                    id="notify_admin.E004",
+                )
+            )
+    return errors
+
+
+def _check_numbers():
+    errors = []
+    for name in NUMERIC_SETTINGS:
+        value = conf.get_setting(name)
+        if not _positive_number(value):
+            errors.append(
+                checks.Error(
+                    f"{conf.PREFIX}{name} must be a positive number (it is {value!r}).",
+                    id="notify_admin.E005",
+                )
+            )
+    return errors
+
+
+def _check_locations():
+    errors = []
+    for name in ("CREATORS", "HANDLERS"):
+        value = conf.get_setting(name)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str | Path) for item in value
+        ):
+            errors.append(
+                checks.Error(
+                    f"{conf.PREFIX}{name} must be a list of directories or dotted "
+                    "module paths.",
+                    id="notify_admin.E006",
+                )
+            )
+    return errors
+
+
+def _positive_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+@checks.register(checks.Tags.compatibility)
+def check_targets(app_configs=None, **kwargs):
+    """Every target resolves to a channel, whose provider settings are set."""
+    targets = _targets()
+    if targets is None or _settings_broken():
+        return []
+    errors = []
+    for target in targets:
+        errors.extend(_check_target(target))
+    return errors
+
+
+def _settings_broken():
+    return bool(check_settings_shape())
+
+
+def _targets():
+    from .models import NotificationTarget
+
+    try:
+        return list(NotificationTarget.objects.order_by("name"))
+    except DatabaseError:
+        # No database yet, or not migrated: nothing to check against.
+        return None
+
+
+def _check_target(target):
+    from .channels.registry import get_channel
+    from .exceptions import UnknownChannel
+
+    try:
+        channel = get_channel(target.notification_module_name)
+    except UnknownChannel as err:
+        return [
+            checks.Error(
+                f"Notification target {target.name!r}: {err}",
+                hint="Add the module to NOTIFICATION_SYSTEM_HANDLERS / "
+                "NOTIFICATION_SYSTEM_CREATORS or fix notification_module_name.",
+                obj=target,
+                id="notify_admin.E010",
+            )
+        ]
+    except Exception as err:
+        return [
+            checks.Error(
+                f"Notification target {target.name!r}: its channel module "
+                f"{target.notification_module_name!r} failed to load: {err}",
+                obj=target,
+                id="notify_admin.E011",
+            )
+        ]
+    missing = channel.check_settings()
+    if not missing or not _in_use(target):
+        return []
+    # The development console runs without provider accounts: a warning there.
+    level, code = (
+        (checks.Warning, "notify_admin.W012")
+        if settings.DEBUG
+        else (checks.Error, "notify_admin.E012")
+    )
+    return [
+        level(
+            f"Notification target {target.name!r} needs {setting}.",
+            hint="Set it in your Django settings (read secrets from the environment).",
+            obj=target,
+            id=code,
+        )
+        for setting in missing
+    ]
+
+
+def _in_use(target):
+    """A target is in use when it has an active user record."""
+    return target.user_records.filter(active=True).exists()

@@ -11,6 +11,24 @@ PREFIX = "NOTIFICATION_SYSTEM_"
 
 _MISSING = object()
 
+# Defaults of the engine's own settings (NOTIFICATION_SYSTEM_<name>).
+DEFAULTS = {
+    # Rows claimed and sent per batch: a batch costs a fixed handful of SQL
+    # statements, so a large batch keeps the statements per notification low.
+    "BATCH_SIZE": 500,
+    # How long a claimed row belongs to the worker that claimed it; after that
+    # a dead worker's rows are due again.
+    "LEASE_SECONDS": 300,
+    # Multiplier for retry delays: delay = retry_time_interval * factor ** tries.
+    "RETRY_BACKOFF": 1,
+    "CREATORS": [],
+    "HANDLERS": [],
+}
+
+
+class ProviderNotConfigured(ImproperlyConfigured):
+    """A channel's provider setting is missing or has the wrong shape."""
+
 
 def get_setting(name, default=_MISSING):
     """Return ``settings.NOTIFICATION_SYSTEM_<name>``, or ``default``.
@@ -18,10 +36,16 @@ def get_setting(name, default=_MISSING):
     Without a default a missing setting raises ImproperlyConfigured naming it.
     """
     full_name = PREFIX + name
+    if default is _MISSING:
+        default = DEFAULTS.get(name, _MISSING)
     value = getattr(settings, full_name, default)
     if value is _MISSING:
         raise ImproperlyConfigured(f"Set {full_name} in your Django settings.")
     return value
+
+
+def target_setting_name(target, key):
+    return f'NOTIFICATION_SYSTEM_TARGETS["{target}"]["{key}"]'
 
 
 def get_target_setting(target, key, default=_MISSING):
@@ -31,10 +55,35 @@ def get_target_setting(target, key, default=_MISSING):
     (``"email"``, ``"twilio_sms"``, ``"expo"``).
     """
     targets = get_setting("TARGETS", {}) or {}
-    value = (targets.get(target) or {}).get(key, default)
-    if value is _MISSING:
-        raise ImproperlyConfigured(
-            f'Set NOTIFICATION_SYSTEM_TARGETS["{target}"]["{key}"] '
-            "in your Django settings."
+    provider = targets.get(target) if isinstance(targets, dict) else None
+    value = (provider if isinstance(provider, dict) else {}).get(key, default)
+    if value is _MISSING or (default is _MISSING and value in (None, "")):
+        raise ProviderNotConfigured(
+            f"Set {target_setting_name(target, key)} in your Django settings."
         )
     return value
+
+
+def batch_size():
+    return int(get_setting("BATCH_SIZE"))
+
+
+def lease_seconds():
+    return float(get_setting("LEASE_SECONDS"))
+
+
+def retry_backoff():
+    return float(get_setting("RETRY_BACKOFF"))
+
+
+def extension_locations():
+    """Directories and dotted packages holding extra channel modules, in order."""
+    locations = []
+    for name in ("HANDLERS", "CREATORS"):
+        value = get_setting(name) or []
+        if isinstance(value, str):
+            value = [value]
+        for item in value:
+            if str(item) not in locations:
+                locations.append(str(item))
+    return locations

@@ -21,3 +21,19 @@ class UserHasNoTargetRecords(NotificationSystemError):
 
 class NotificationsNotCreated(NotificationSystemError):
     """A creator was asked for notifications and none could be created."""
+
+
+class UnknownChannel(NotificationSystemError, LookupError):
+    """A ``notification_module_name`` resolves to no channel.
+
+    Raised by :func:`notify_admin.channels.registry.get_channel`; the delivery
+    engine records it on the attempt instead of letting it stop a run.
+    """
+
+    def __init__(self, module_name, searched=()):
+        self.module_name = module_name
+        self.searched = tuple(searched)
+        where = ", ".join(self.searched) or "the built-in channels"
+        super().__init__(
+            f"No notification channel named {module_name!r} (looked in {where})."
+        )

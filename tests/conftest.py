@@ -60,3 +60,51 @@ def make_record(targets):
         )
 
     return make
+
+
+# -- fake provider servers (the network edge) --------------------------------
+
+
+def _merge_targets(settings, provider, values):
+    targets = {
+        key: dict(value) for key, value in settings.NOTIFICATION_SYSTEM_TARGETS.items()
+    }
+    targets.setdefault(provider, {}).update(values)
+    settings.NOTIFICATION_SYSTEM_TARGETS = targets
+
+
+@pytest.fixture
+def fake_smtp(settings):
+    """A real SMTP server on 127.0.0.1; Django's mail settings point at it."""
+    from tests.fakes import FakeSMTPServer
+
+    with FakeSMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 2
+        yield server
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """A Twilio-shaped server; the twilio channel's client points at it."""
+    from tests.fakes import FakeTwilioServer
+
+    with FakeTwilioServer() as server:
+        _merge_targets(settings, "twilio_sms", {"base_url": server.url, "timeout": 1})
+        yield server
+
+
+@pytest.fixture
+def fake_expo(settings):
+    """An Expo-shaped server; the expo channel's PushClient points at it."""
+    from tests.fakes import FakeExpoServer
+
+    with FakeExpoServer() as server:
+        _merge_targets(settings, "expo", {"host": server.url, "timeout": 1})
+        yield server

@@ -1,0 +1,170 @@
+"""Creating notifications: the seed's ``create_notification`` for any target.
+
+Every channel's ``create_notification`` ends here, so the rules live once:
+an opted-out user gets nothing (UserIsOptedOut), a user without an active
+record in the target gets nothing (UserHasNoTargetRecords), and calling twice
+with the same arguments returns the rows the first call created.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.utils import timezone
+
+from .exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
+from .models import (
+    Notification,
+    NotificationOptOut,
+    NotificationTarget,
+    TargetUserRecord,
+)
+
+
+def create_notification(
+    user,
+    title,
+    body,
+    *,
+    target=None,
+    scheduled_delivery=None,
+    retry_time_interval=0,
+    max_retries=3,
+    quiet=False,
+    extra=None,
+):
+    """Create one notification per active record of ``user`` in ``target``.
+
+    ``target`` is a NotificationTarget, a target name, or None for every active
+    record of the user. Raises UserIsOptedOut / UserHasNoTargetRecords /
+    NotificationsNotCreated unless ``quiet`` (then returns ``[]``). Calling it
+    twice with the same arguments creates no duplicate: the existing rows are
+    returned.
+    """
+    records = TargetUserRecord.objects.filter(user=user, active=True).select_related(
+        "target"
+    )
+    if target is not None:
+        try:
+            records = records.filter(target=_resolve_target(target))
+        except UserHasNoTargetRecords:
+            if quiet:
+                return []
+            raise
+    return _create(
+        user,
+        list(records),
+        title,
+        body,
+        scheduled_delivery=scheduled_delivery,
+        retry_time_interval=retry_time_interval,
+        max_retries=max_retries,
+        quiet=quiet,
+        extra=extra,
+    )
+
+
+def create_for_module(module_name, user, title, body, **kwargs):
+    """``create_notification`` for the records of one channel module."""
+    records = TargetUserRecord.objects.filter(
+        user=user, active=True, target__notification_module_name=module_name
+    ).select_related("target")
+    return _create(user, list(records), title, body, **kwargs)
+
+
+def _resolve_target(target):
+    if isinstance(target, NotificationTarget):
+        return target
+    found = NotificationTarget.objects.filter(name=target).first()
+    if found is None:
+        found = NotificationTarget.objects.filter(name__iexact=target).first()
+    if found is None:
+        raise UserHasNoTargetRecords(
+            f"There is no notification target named {target!r}."
+        )
+    return found
+
+
+def _create(
+    user,
+    records,
+    title,
+    body,
+    *,
+    scheduled_delivery=None,
+    retry_time_interval=0,
+    max_retries=3,
+    quiet=False,
+    extra=None,
+):
+    try:
+        if NotificationOptOut.objects.filter(user=user, active=True).exists():
+            raise UserIsOptedOut(f"User {user.pk} has opted out of notifications.")
+        if not records:
+            raise UserHasNoTargetRecords(
+                f"User {user.pk} has no active record in the requested target."
+            )
+        return _create_rows(
+            records,
+            title,
+            body,
+            extra=dict(extra or {}),
+            scheduled_delivery=scheduled_delivery,
+            retry_time_interval=retry_time_interval,
+            max_retries=max_retries,
+        )
+    except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated):
+        if quiet:
+            return []
+        raise
+
+
+def _create_rows(records, title, body, *, extra, scheduled_delivery, **fields):
+    created = []
+    try:
+        with transaction.atomic():
+            for record in records:
+                created.append(
+                    _get_or_create(
+                        record, title, body, extra, scheduled_delivery, fields
+                    )
+                )
+    except (ValidationError, ValueError, LookupError, TemplateDoesNotExist) as err:
+        raise NotificationsNotCreated(
+            f"Notifications could not be created: {err}"
+        ) from err
+    return created
+
+
+def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
+    body = body or _rendered_body(record, title, extra)
+    same = Notification.objects.filter(user_target=record, title=title, body=body)
+    if scheduled_delivery is None:
+        # "Now" differs on every call: an open row with the same content is the
+        # one an earlier identical call created.
+        same = same.filter(status__in=Notification.OPEN_STATUSES)
+    else:
+        same = same.filter(scheduled_delivery=scheduled_delivery)
+    for existing in same.order_by("created"):
+        if existing.extra == extra:
+            return existing
+    return Notification.objects.create(
+        user_target=record,
+        title=title,
+        body=body,
+        extra=extra,
+        scheduled_delivery=scheduled_delivery or timezone.now(),
+        **fields,
+    )
+
+
+def _rendered_body(record, title, extra):
+    from .channels.registry import get_channel
+
+    body = get_channel(record.target.notification_module_name).render_body(
+        title, "", extra
+    )
+    if not body:
+        raise ValueError(
+            "A body is required (or, for email, extra['template_name'] to render it)."
+        )
+    return body

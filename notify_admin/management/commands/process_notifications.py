@@ -1,0 +1,184 @@
+"""Deliver the notifications that are due (run it from cron every minute)."""
+
+import signal
+import threading
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections
+from django.db.models import Q
+
+from ...delivery import deliver_due, plan_due
+from ...models import NotificationTarget
+
+# Problems of one target only: its rows are recorded as failed (or retried)
+# at send time, so they must not stop the delivery of everything else.
+PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver due notifications: claim them in batches with a lease, send, and "
+        "record each outcome. Safe to run several at once."
+    )
+    # The checks run in handle(): a per-target problem is reported, not fatal.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=None,
+            help="Rows per batch (default: NOTIFICATION_SYSTEM_BATCH_SIZE, 500).",
+        )
+        parser.add_argument(
+            "--limit",
+            type=positive_int,
+            default=None,
+            help="Handle at most this many rows.",
+        )
+        parser.add_argument(
+            "--target",
+            default=None,
+            help="Only notifications of this target (name or module name).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="List what would be sent and change nothing.",
+        )
+        parser.add_argument(
+            "--loop",
+            type=positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="Keep running, starting a run every SECONDS, until SIGTERM/SIGINT.",
+        )
+
+    def handle(self, *args, **options):
+        self.check_configuration()
+        self.check_target(options["target"])
+        if options["dry_run"]:
+            return self.dry_run(options)
+        if options["loop"]:
+            return self.loop(options)
+        try:
+            self.run_once(options)
+        except (DatabaseError, ImproperlyConfigured) as err:
+            raise CommandError(f"Could not deliver notifications: {err}") from err
+
+    def check_configuration(self):
+        problems = [e for e in checks.run_checks() if not e.is_silenced()]
+        for problem in problems:
+            if problem.id in PER_TARGET_CHECKS:
+                self.stderr.write(f"{problem.id}: {problem.msg}")
+        fatal = [
+            problem
+            for problem in problems
+            if problem.is_serious() and problem.id not in PER_TARGET_CHECKS
+        ]
+        if fatal:
+            raise CommandError(
+                "Configuration errors:\n" + "\n".join(str(problem) for problem in fatal)
+            )
+
+    def check_target(self, name):
+        if not name:
+            return
+        try:
+            exists = NotificationTarget.objects.filter(
+                Q(name=name) | Q(notification_module_name=name)
+            ).exists()
+        except DatabaseError as err:
+            raise CommandError(f"Could not deliver notifications: {err}") from err
+        if not exists:
+            raise CommandError(f"There is no notification target named {name!r}.")
+
+    def run_once(self, options):
+        progress = Progress(self.stdout) if self.stdout.isatty() else None
+        result = deliver_due(
+            batch_size=options["batch_size"],
+            limit=options["limit"],
+            target=options["target"],
+            source="command",
+            progress=progress,
+        )
+        if progress is not None:
+            progress.done()
+        self.stdout.write(result.summary())
+        return result
+
+    def loop(self, options):
+        stop = threading.Event()
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            while not stop.is_set():
+                close_old_connections()
+                try:
+                    self.run_once(options)
+                except (DatabaseError, ImproperlyConfigured) as err:
+                    # A loop outlives a database restart: say so and go on.
+                    self.stderr.write(f"Delivery run failed: {err}")
+                stop.wait(options["loop"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("Stopped.")
+
+    def dry_run(self, options):
+        count = 0
+        try:
+            for notification, preview in plan_due(
+                limit=options["limit"], target=options["target"]
+            ):
+                count += 1
+                self.stdout.write(describe(notification, preview))
+        except (DatabaseError, ImproperlyConfigured) as err:
+            raise CommandError(f"Could not list due notifications: {err}") from err
+        self.stdout.write(f"Would send {count} notification(s); nothing was changed.")
+
+
+def describe(notification, preview):
+    target = notification.user_target.target.name
+    where = preview.get("error") or f"to {preview.get('to', '?')}"
+    return f"{notification.pk} [{target}] {where}: {notification.title}"
+
+
+class Progress:
+    """A one-line counter, redrawn in place (only when stdout is a terminal)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.count = 0
+
+    def __call__(self, n):
+        self.count += n
+        self.stream.write(f"\rsent {self.count} ...", ending="")
+        self.stream.flush()
+
+    def done(self):
+        if self.count:
+            self.stream.write("\r", ending="")
+
+
+def positive_int(value):
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def positive_float(value):
+    number = float(value)
+    if number <= 0:
+        raise ValueError(value)
+    return number
+
+
+# argparse names the type in its error message.
+positive_int.__name__ = "positive integer"
+positive_float.__name__ = "positive number"

@@ -1,0 +1,1 @@
+"""Extra channel modules found through a dotted path in the test settings."""

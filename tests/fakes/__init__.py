@@ -1,0 +1,14 @@
+"""Fake provider servers on 127.0.0.1, for tests and benchmarks.
+
+Real servers on free ports: the real SDK clients talk to them over the network.
+Each records what it received (``.messages``) and has knobs to inject latency,
+error statuses, hangs, garbage answers and per-recipient errors. Use them as
+context managers or with ``start()`` / ``stop()``; ``stop()`` also makes the
+address refuse connections.
+"""
+
+from .expo import FakeExpoServer
+from .smtp import FakeSMTPServer
+from .twilio import FakeTwilioServer
+
+__all__ = ["FakeExpoServer", "FakeSMTPServer", "FakeTwilioServer"]

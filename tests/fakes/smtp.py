@@ -1,0 +1,100 @@
+"""An SMTP server (aiosmtpd) on 127.0.0.1 that records the mail it accepts."""
+
+import asyncio
+import socket
+from email import message_from_bytes, policy
+
+from aiosmtpd.controller import Controller
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, fake):
+        self.fake = fake
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.fake.refuse.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fake.latency:
+            await asyncio.sleep(self.fake.latency)
+        if set(envelope.rcpt_tos) & self.fake.disconnect_on:
+            # Drop the connection instead of answering.
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
+        if self.fake.data_reply:
+            return self.fake.data_reply
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        for rcpt in envelope.rcpt_tos:
+            self.fake.messages.append(
+                {
+                    "to": rcpt,
+                    "from": envelope.mail_from,
+                    "subject": str(parsed["Subject"]),
+                    "message_id": str(parsed["Message-ID"]),
+                    "message": parsed,
+                }
+            )
+        return "250 Message accepted for delivery"
+
+
+class FakeSMTPServer:
+    """Records each accepted recipient's mail as ``{"to", "from", "subject",
+    "message_id", "message"}``.
+
+    Knobs: ``refuse`` maps a recipient address to the SMTP reply it gets
+    (``"550 5.1.1 User unknown"``, ``"450 4.2.1 Mailbox busy"``); ``data_reply``
+    answers every message's DATA with that reply (e.g. ``"451 Try later"``);
+    ``latency`` delays each message; ``disconnect_on`` is a set of recipient
+    addresses whose message makes the server drop the connection. ``stop()``
+    makes the port refuse connections.
+    """
+
+    def __init__(self, latency=0.0):
+        self.latency = latency
+        self.refuse = {}
+        self.data_reply = None
+        self.disconnect_on = set()
+        self.messages = []
+        self.port = None
+        self._controller = None
+
+    def start(self):
+        self.port = self.port or free_port()
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=5
+        )
+        self._controller.start()
+        return self
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def reset(self):
+        self.messages.clear()
+        self.refuse = {}
+        self.data_reply = None
+        self.disconnect_on = set()
+
+    def received(self, key="to"):
+        counts = {}
+        for message in self.messages:
+            counts[message[key]] = counts.get(message[key], 0) + 1
+        return counts

@@ -1,0 +1,254 @@
+"""The delivery engine: claims, leases, outcomes, runs, send now."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notify_admin.delivery import RunResult, deliver_due, send_now
+from notify_admin.models import (
+    DeliveryRun,
+    Notification,
+    NotificationOptOut,
+    NotificationTarget,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def make_notification(make_user, make_record):
+    def make(record=None, module="email", **kwargs):
+        if record is None:
+            record = make_record(make_user(), module)
+        kwargs.setdefault("title", "Hello")
+        kwargs.setdefault("body", "A message")
+        kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
+        return Notification.objects.create(user_target=record, **kwargs)
+
+    return make
+
+
+def refresh(notification):
+    notification.refresh_from_db()
+    return notification
+
+
+def test_due_email_is_delivered_once_with_an_attempt_row(make_notification):
+    notification = make_notification()
+    result = deliver_due()
+    assert (result.claimed, result.delivered) == (1, 1)
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.subject == "Hello"
+    assert sent.to == [notification.user_target.target_user_id]
+    notification = refresh(notification)
+    assert notification.status == Notification.DELIVERED
+    assert notification.attempted_delivery is not None
+    assert notification.claim_token is None and notification.claimed_until is None
+    attempt = notification.attempts.get()
+    assert attempt.outcome == Notification.DELIVERED
+    assert attempt.provider_id == sent.extra_headers["Message-ID"]
+    # Nothing is due any more: a second run sends nothing.
+    assert deliver_due().claimed == 0
+    assert len(mail.outbox) == 1
+
+
+def test_future_and_leased_rows_are_not_sent(make_notification):
+    future = make_notification(scheduled_delivery=timezone.now() + timedelta(hours=1))
+    leased = make_notification()
+    Notification.objects.filter(pk=leased.pk).update(
+        claim_token="00000000-0000-0000-0000-000000000001",
+        claimed_until=timezone.now() + timedelta(minutes=5),
+    )
+    assert deliver_due().claimed == 0
+    assert refresh(future).status == Notification.SCHEDULED
+    assert mail.outbox == []
+
+
+def test_expired_lease_makes_a_row_due_again(make_notification):
+    leased = make_notification()
+    Notification.objects.filter(pk=leased.pk).update(
+        claim_token="00000000-0000-0000-0000-000000000001",
+        claimed_until=timezone.now() - timedelta(seconds=1),
+    )
+    assert deliver_due().delivered == 1
+    assert refresh(leased).status == Notification.DELIVERED
+
+
+def test_html_alternative_rendered_from_template(make_notification, tmp_path, settings):
+    (tmp_path / "hello.html").write_text("<p>Hi {{ name }}</p>")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    make_notification(extra={"template_name": "hello.html", "name": "Ada"})
+    deliver_due()
+    ((html, mimetype),) = mail.outbox[0].alternatives
+    assert mimetype == "text/html" and html == "<p>Hi Ada</p>"
+
+
+def test_missing_template_fails_that_row_only(make_notification):
+    bad = make_notification(extra={"template_name": "no/such/template.html"})
+    good = make_notification()
+    result = deliver_due()
+    assert (result.delivered, result.failed) == (1, 1)
+    assert refresh(bad).status == Notification.DELIVERY_FAILURE
+    assert refresh(good).status == Notification.DELIVERED
+    assert "TemplateDoesNotExist" in bad.attempts.get().error_message
+
+
+def test_inactive_record_gives_inactive_device(
+    make_notification, make_user, make_record
+):
+    record = make_record(make_user(), "email")
+    notification = make_notification(record=record)
+    record.active = False
+    record.save()
+    result = deliver_due()
+    assert result.inactive == 1
+    assert refresh(notification).status == Notification.INACTIVE_DEVICE
+    assert refresh(notification).attempted_delivery is not None
+    assert mail.outbox == []
+
+
+def test_opted_out_users_claimed_rows_become_opted_out(make_notification, make_user):
+    notification = make_notification()
+    user = notification.user_target.user
+    # A bulk-created opt-out skips save(): the engine must still honour it.
+    NotificationOptOut.objects.bulk_create([NotificationOptOut(user=user, active=True)])
+    result = deliver_due()
+    assert result.opted_out == 1
+    assert refresh(notification).status == Notification.OPTED_OUT
+    assert mail.outbox == []
+
+
+def test_unknown_module_is_recorded_not_raised(make_notification, make_user):
+    target = NotificationTarget.objects.create(
+        name="Pigeon", notification_module_name="pigeon"
+    )
+    from notify_admin.models import TargetUserRecord
+
+    record = TargetUserRecord.objects.create(
+        user=make_user(), target=target, target_user_id="coop 7"
+    )
+    bad = make_notification(record=record)
+    good = make_notification()
+    result = deliver_due()
+    assert (result.delivered, result.failed) == (1, 1)
+    assert refresh(bad).status == Notification.DELIVERY_FAILURE
+    attempt = bad.attempts.get()
+    assert attempt.error_code == "unknown_channel"
+    assert "pigeon" in attempt.error_message
+    assert refresh(good).status == Notification.DELIVERED
+
+
+def test_limit_and_target(make_notification):
+    for _ in range(3):
+        make_notification()
+    sms = make_notification(module="twilio")
+    result = deliver_due(limit=2, target="Email", batch_size=1)
+    assert result.claimed == 2
+    assert Notification.objects.filter(status=Notification.DELIVERED).count() == 2
+    assert refresh(sms).status == Notification.SCHEDULED
+
+
+def test_dry_run_changes_nothing(make_notification):
+    make_notification()
+    make_notification()
+    result = deliver_due(dry_run=True)
+    assert result.claimed == 2
+    assert Notification.objects.filter(status=Notification.SCHEDULED).count() == 2
+    assert not DeliveryRun.objects.exists()
+    assert mail.outbox == []
+
+
+def test_run_row_written(make_notification):
+    make_notification()
+    deliver_due(source="test")
+    run = DeliveryRun.objects.get()
+    assert run.source == "test" and run.finished_at is not None
+    assert (run.claimed, run.delivered, run.error) == (1, 1, "")
+    assert run.pid and run.host
+
+
+def test_run_result_summary_and_dict():
+    result = RunResult(delivered=3, retried=1, seconds=0.123)
+    assert result.summary() == (
+        "delivered=3 retry=1 failed=0 inactive=0 opted_out=0 skipped=0 in 0.12s"
+    )
+    assert result.as_dict()["delivered"] == 3
+
+
+def test_send_now_accepts_any_queryset(make_notification):
+    for _ in range(3):
+        make_notification()
+    selected = Notification.objects.select_related("user_target").order_by("pk")[:2]
+    assert send_now(selected).delivered == 2
+
+
+def test_send_now_sends_selected_open_and_failed_rows(make_notification):
+    future = make_notification(scheduled_delivery=timezone.now() + timedelta(days=1))
+    failed = make_notification(
+        status=Notification.DELIVERY_FAILURE, attempted_delivery=timezone.now()
+    )
+    delivered = make_notification(
+        status=Notification.DELIVERED, attempted_delivery=timezone.now()
+    )
+    leased = make_notification()
+    Notification.objects.filter(pk=leased.pk).update(
+        claim_token="00000000-0000-0000-0000-000000000001",
+        claimed_until=timezone.now() + timedelta(minutes=5),
+    )
+    untouched = make_notification()
+    result = send_now(
+        Notification.objects.filter(
+            pk__in=[future.pk, failed.pk, delivered.pk, leased.pk]
+        )
+    )
+    assert (result.delivered, result.skipped) == (2, 2)
+    assert refresh(future).status == Notification.DELIVERED
+    assert refresh(failed).status == Notification.DELIVERED
+    assert refresh(leased).status == Notification.SCHEDULED
+    assert refresh(untouched).status == Notification.SCHEDULED
+    assert len(mail.outbox) == 2
+    assert DeliveryRun.objects.get().source == "admin"
+
+
+def _count_statements(make_notification, n, batch_size):
+    for _ in range(n):
+        make_notification()
+    with CaptureQueriesContext(connection) as queries:
+        result = deliver_due(batch_size=batch_size)
+    assert result.delivered == n
+    return len(queries)
+
+
+def test_statements_per_batch_do_not_grow_with_batch_size(make_notification):
+    small = _count_statements(make_notification, 10, batch_size=10)
+    Notification.objects.all().delete()
+    # 100 rows stay within SQLite's 999 bound parameters per INSERT, so the
+    # attempt rows are one statement on every database.
+    large = _count_statements(make_notification, 100, batch_size=100)
+    assert large == small
+
+
+def test_statements_per_notification_at_default_batch_size(make_notification):
+    statements = _count_statements(make_notification, 500, batch_size=None)
+    assert statements / 500 <= 0.05
+
+
+def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
+    make_notification()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("notify_admin.delivery.record", broken)
+    with pytest.raises(RuntimeError):
+        deliver_due()
+    run = DeliveryRun.objects.get()
+    assert run.error == "RuntimeError: disk full"
+    assert run.finished_at is not None and run.claimed == 1
