@@ -21,7 +21,7 @@ from . import conf
 # Per-provider keys that must be positive numbers when set.
 NUMERIC_TARGET_KEYS = {
     "twilio_sms": ("timeout", "concurrency", "rate_limit"),
-    "expo": ("timeout",),
+    "expo": ("timeout", "concurrency"),
 }
 URL_TARGET_KEYS = {"twilio_sms": ("base_url",), "expo": ("host",)}
 NUMERIC_SETTINGS = ("BATCH_SIZE", "LEASE_SECONDS", "RETRY_BACKOFF")

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from notify_admin.delivery import deliver_due
-from notify_admin.models import Notification
+from notify_admin.models import Notification, TargetUserRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,15 @@ def test_delivered_in_requests_of_100(fake_expo, push):
     notification = notifications[0]
     assert status(notification) == Notification.DELIVERED
     assert notification.attempts.get().provider_id in ids
+
+
+def test_concurrent_requests_setting(fake_expo, push, settings):
+    settings.NOTIFICATION_SYSTEM_TARGETS["expo"]["concurrency"] = 3
+    notifications = [push() for _ in range(250)]
+    assert deliver_due().delivered == 250
+    assert sorted(fake_expo.batches) == [50, 100, 100]
+    tokens = {n.user_target.target_user_id for n in notifications}
+    assert fake_expo.received("to") == dict.fromkeys(tokens, 1)
 
 
 def test_extra_keys_are_passed_on(fake_expo, push):
@@ -186,3 +195,16 @@ def test_an_unexpected_error_retries_only_its_chunk(fake_expo, push, monkeypatch
     result = deliver_due()
     assert calls == [100, 50]
     assert (result.delivered, result.retried) == (100, 50)
+
+
+def test_a_bad_token_fails_alone(fake_expo, push):
+    good = push()
+    bad = push()
+    # Saved with an update (no validation), as an old row might be.
+    TargetUserRecord.objects.filter(pk=bad.user_target_id).update(
+        target_user_id="not-a-token"
+    )
+    result = deliver_due()
+    assert (result.delivered, result.failed) == (1, 1)
+    assert status(good) == Notification.DELIVERED
+    assert bad.attempts.get().error_code == "invalid_token"
