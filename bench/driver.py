@@ -1,0 +1,181 @@
+"""Runs inside one system's virtualenv: migrate, seed, deliver, report.
+
+    python bench/driver.py SYSTEM migrate
+    python bench/driver.py SYSTEM seed CHANNEL N
+    python bench/driver.py SYSTEM deliver [--count-sql FILE] [--outbox FILE]
+    python bench/driver.py SYSTEM stats
+
+``deliver`` is the timed process: Django start-up plus the system's own
+delivery command (what cron would run), nothing else. With --outbox it then
+writes the recipients of the locmem outbox (to check exactly-once delivery);
+with --count-sql it counts every SQL statement on every connection.
+"""
+
+import json
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SYSTEM = sys.argv[1]
+os.environ["DJANGO_SETTINGS_MODULE"] = f"bench.sites.{SYSTEM}"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import mail  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.workload import address  # noqa: E402
+
+COMMANDS = {
+    "notify_admin": ["process_notifications"],
+    "dns": ["process_notifications"],
+    "post_office": ["send_queued_mail"],
+}
+DELIVERED = {"notify_admin": "DELIVERED", "dns": "DELIVERED", "post_office": 0}
+
+
+def seed(channel, n):
+    n = int(n)
+    past = timezone.now() - timedelta(minutes=5)
+    User = get_user_model()
+    User.objects.bulk_create(
+        [User(username=f"u{i}", email=address("email", i)) for i in range(n)],
+        batch_size=2000,
+    )
+    if SYSTEM == "post_office":
+        from post_office.models import PRIORITY, STATUS, Email
+
+        Email.objects.bulk_create(
+            [
+                Email(
+                    from_email="bench@bench.example.com",
+                    to=[address("email", i)],
+                    subject=f"bench {i}",
+                    message=f"Hello u{i}, this is benchmark message {i}.",
+                    status=STATUS.queued,
+                    priority=PRIORITY.medium,
+                )
+                for i in range(n)
+            ],
+            batch_size=2000,
+        )
+        return
+    if SYSTEM == "dns":
+        from django_notification_system.models import (
+            Notification,
+            NotificationTarget,
+            TargetUserRecord,
+        )
+
+        record_field = "target_user_record"
+    else:
+        from notify_admin.models import (
+            Notification,
+            NotificationTarget,
+            TargetUserRecord,
+        )
+
+        record_field = "user_target"
+    target = NotificationTarget.objects.get(notification_module_name=channel)
+    users = list(User.objects.order_by("username").values_list("id", "username"))
+    users.sort(key=lambda u: int(u[1][1:]))
+    TargetUserRecord.objects.bulk_create(
+        [
+            TargetUserRecord(
+                user_id=uid,
+                target=target,
+                target_user_id=address(channel, i),
+                description=f"bench {i}",
+                active=True,
+            )
+            for i, (uid, _name) in enumerate(users)
+        ],
+        batch_size=2000,
+    )
+    records = dict(
+        TargetUserRecord.objects.values_list("target_user_id", "id").iterator()
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                **{record_field + "_id": records[address(channel, i)]},
+                title=f"bench {i}",
+                body=f"Hello u{i}, this is benchmark message {i}.",
+                extra={},
+                status="SCHEDULED",
+                scheduled_delivery=past,
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+
+
+def deliver(argv):
+    count_file = outbox_file = None
+    if "--count-sql" in argv:
+        count_file = argv[argv.index("--count-sql") + 1]
+    if "--outbox" in argv:
+        outbox_file = argv[argv.index("--outbox") + 1]
+    counter = {"statements": 0}
+
+    def count(execute, sql, params, many, context):
+        counter["statements"] += 1
+        return execute(sql, params, many, context)
+
+    if count_file:
+
+        def install(sender, connection, **kwargs):
+            connection.execute_wrappers.append(count)
+
+        connection_created.connect(install)
+        connection.ensure_connection()
+        connection.execute_wrappers.append(count)
+    with open(os.devnull, "w") as quiet:
+        call_command(*COMMANDS[SYSTEM], stdout=quiet, stderr=sys.stderr)
+    if count_file:
+        Path(count_file).write_text(json.dumps(counter))
+    if outbox_file:
+        outbox = getattr(mail, "outbox", [])
+        Path(outbox_file).write_text(
+            json.dumps([addr for message in outbox for addr in message.to])
+        )
+
+
+def stats():
+    if SYSTEM == "post_office":
+        from post_office.models import Email as Model
+    elif SYSTEM == "dns":
+        from django_notification_system.models import Notification as Model
+    else:
+        from notify_admin.models import Notification as Model
+    counts = {}
+    for status in Model.objects.values_list("status", flat=True).iterator():
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    print(json.dumps({"counts": counts, "delivered": str(DELIVERED[SYSTEM])}))
+
+
+if __name__ == "__main__":
+    action = sys.argv[2]
+    if action == "migrate":
+        call_command("migrate", verbosity=0, interactive=False)
+    elif action == "seed":
+        seed(sys.argv[3], sys.argv[4])
+    elif action == "deliver":
+        # dns prints two lines per notification; its cost stays in the figures,
+        # but the output goes nowhere.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        deliver(sys.argv[3:])
+    elif action == "stats":
+        stats()
+    else:
+        raise SystemExit(f"unknown action {action!r}")

@@ -1,0 +1,376 @@
+"""Delivery throughput: notify_admin and its peers, side by side, in one run.
+
+    .venv/bin/python bench/run.py          # the full matrix (long: bench/README.md)
+    .venv/bin/python bench/run.py --quick  # N = 1,000, 1 repetition, SQLite, 20 ms
+    .venv/bin/python bench/run.py --channels email-locmem --n 10000 --databases sqlite
+
+Each system runs in its own virtualenv under bench/.venvs (created on first use;
+the peers come from PyPI). For every row: a freshly seeded database per
+repetition, the delivery command timed as a process (median of the
+repetitions), its peak RSS and the SQL statements it ran (counted in-process),
+and a check that every notification reached the sink or fake
+server exactly once and is marked delivered; a row that fails the check prints
+FAIL instead of figures. Results go to bench/results/delivery.{json,md}.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+VENVS = BENCH / ".venvs"
+WORK = BENCH / ".work"
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(REPO))
+
+from bench.fakes import start_fake  # noqa: E402
+from bench.workload import address  # noqa: E402
+
+COMMON = ["dj-database-url>=2.1", "psycopg[binary]>=3.1"]
+REQUIREMENTS = {
+    "notify_admin": ["-e", str(REPO), *COMMON],
+    # Pinned as PEERS.md describes: it resolves exponent_server_sdk 0.3.1.
+    "dns": [
+        "Django>=5.2,<5.3",
+        "django-notification-system==1.5.3",
+        "twilio>=9,<10",
+        *COMMON,
+    ],
+    "post_office": ["Django>=5.2,<5.3", "django-post-office>=3.12,<4", *COMMON],
+}
+PEERS = ["dns", "post_office"]
+LABELS = {
+    "notify_admin": "notify_admin",
+    "dns": "django-notification-system 1.5.3",
+    "post_office": "django-post-office 3.x",
+}
+CHANNELS = {
+    # name: (channel in the data model, email transport, latencies in ms)
+    "email-locmem": ("email", "locmem", [0]),
+    "email-smtp": ("email", "smtp", [0]),
+    "expo": ("expo", None, [0, 20]),
+    "twilio": ("twilio", None, [0, 20]),
+}
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+@dataclass
+class Row:
+    system: str
+    database: str
+    channel: str
+    latency_ms: int
+    n: int
+    seconds: float | None = None
+    per_second: float | None = None
+    statements_per_notification: float | None = None
+    peak_rss_mb: float | None = None
+    repetitions: int = 0
+    ratio: dict = field(default_factory=dict)
+    status: str = "ok"
+    note: str = ""
+
+
+# -- virtualenvs ---------------------------------------------------------------
+
+
+def venv_python(system):
+    python = VENVS / system / "bin" / "python"
+    marker = VENVS / system / ".requirements"
+    wanted = hashlib.sha256(json.dumps(REQUIREMENTS[system]).encode()).hexdigest()
+    if python.exists() and marker.exists() and marker.read_text() == wanted:
+        return python
+    print(f"  installing {system} into {VENVS / system} ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--clear", VENVS / system], check=True
+    )
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *REQUIREMENTS[system]], check=True)
+    marker.write_text(wanted)
+    return python
+
+
+# -- databases -----------------------------------------------------------------
+
+
+def psql(sql, db="postgres"):
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", f"{PG_URL}/{db}", "-c", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def fresh_database(system, database):
+    """A migrated, empty database for one repetition (copied from a template)."""
+    python = venv_python(system)
+    if database == "sqlite":
+        template = WORK / f"{system}.template.sqlite3"
+        target = WORK / f"{system}.sqlite3"
+        if not template.exists():
+            driver(python, system, "migrate", url=f"sqlite:///{template}")
+        for suffix in ["", "-wal", "-shm"]:
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    template, name = f"bench_{system}_tpl", f"bench_{system}"
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    if not getattr(fresh_database, f"migrated_{system}", False):
+        psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+        psql(f"CREATE DATABASE {template}")
+        driver(python, system, "migrate", url=f"{PG_URL}/{template}")
+        setattr(fresh_database, f"migrated_{system}", True)
+    psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return f"{PG_URL}/{name}"
+
+
+def driver(python, system, *args, url, env=None, capture=False):
+    full_env = {**os.environ, **(env or {}), "BENCH_DATABASE_URL": url}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [python, BENCH / "driver.py", system, *args],
+        check=True,
+        env=full_env,
+        cwd=REPO,
+        capture_output=capture,
+        text=True,
+    )
+
+
+# -- one measurement ------------------------------------------------------------
+
+
+def timed_delivery(python, system, url, env, outbox, counts):
+    """Run the delivery command as a process; return (seconds, peak RSS in MB).
+
+    The process counts its own SQL statements (an execute wrapper on every
+    connection: about a microsecond a statement, noise beside the statement).
+    """
+    full_env = {**os.environ, **env, "BENCH_DATABASE_URL": url}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    args = [python, BENCH / "driver.py", system, "deliver"]
+    args += ["--outbox", outbox, "--count-sql", counts]
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=full_env, cwd=REPO)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{system} delivery exited with {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def check_exactly_once(python, system, url, channel, n, received):
+    expected = Counter(address(channel, i) for i in range(n))
+    got = Counter(received)
+    missing = sum((expected - got).values())
+    duplicates = sum((got - expected).values())
+    stats = json.loads(driver(python, system, "stats", url=url, capture=True).stdout)
+    delivered = stats["counts"].get(stats["delivered"], 0)
+    problems = []
+    if missing:
+        problems.append(f"{missing} never reached the server")
+    if duplicates:
+        problems.append(f"{duplicates} received more than once")
+    if delivered != n:
+        problems.append(f"{delivered}/{n} marked delivered {stats['counts']}")
+    return "; ".join(problems)
+
+
+def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
+    channel, transport, _ = CHANNELS[channel_name]
+    row = Row(LABELS[system], database, channel_name, latency, n)
+    python = venv_python(system)
+    times, rss = [], []
+    try:
+        for _ in range(repeats):
+            if times and times[0] > slow_seconds:
+                # A repetition this long is waiting on the provider, not on the
+                # machine: more of them would say little and cost many minutes.
+                break
+            url = fresh_database(system, database)
+            driver(python, system, "seed", channel, str(n), url=url)
+            outbox = WORK / f"{system}.outbox.json"
+            counts = WORK / f"{system}.sql.json"
+            with start_fake(channel, transport, latency) as fake:
+                seconds, peak = timed_delivery(
+                    python, system, url, fake.env, outbox, counts
+                )
+                received = fake.received()
+            if transport == "locmem":
+                received = json.loads(outbox.read_text())
+            problem = check_exactly_once(python, system, url, channel, n, received)
+            if problem:
+                row.status, row.note = "FAIL", problem
+                return row
+            times.append(seconds)
+            rss.append(peak)
+            statements = json.loads(counts.read_text())["statements"]
+            row.statements_per_notification = round(statements / n, 4)
+    except (RuntimeError, subprocess.CalledProcessError) as err:
+        row.status, row.note = "FAIL", str(err)[:200]
+        return row
+    row.repetitions = len(times)
+    row.seconds = round(statistics.median(times), 3)
+    row.per_second = round(n / row.seconds, 1)
+    row.peak_rss_mb = round(max(rss), 1)
+    return row
+
+
+# -- the matrix ----------------------------------------------------------------
+
+
+def plan(args):
+    for database in args.databases:
+        for channel_name in args.channels:
+            channel, _, latencies = CHANNELS[channel_name]
+            for latency in latencies:
+                # --latencies picks among the HTTP channels' latencies only.
+                wanted = args.latencies
+                if len(latencies) > 1 and wanted is not None and latency not in wanted:
+                    continue
+                for n in args.n:
+                    for system in args.systems:
+                        if system == "post_office" and channel != "email":
+                            continue
+                        yield system, database, channel_name, latency, n
+
+
+def add_ratios(rows):
+    ours = {
+        (r.database, r.channel, r.latency_ms, r.n): r
+        for r in rows
+        if r.system == "notify_admin" and r.status == "ok"
+    }
+    for row in rows:
+        mine = ours.get((row.database, row.channel, row.latency_ms, row.n))
+        if row.system == "notify_admin" or not mine or row.status != "ok":
+            continue
+        row.ratio = {"notify_admin/peer": round(mine.per_second / row.per_second, 2)}
+        mine.ratio[row.system] = row.ratio["notify_admin/peer"]
+
+
+HEADER = [
+    "system",
+    "database",
+    "channel",
+    "latency",
+    "N",
+    "seconds",
+    "notif/s",
+    "stmts/notif",
+    "peak RSS MB",
+    "notify_admin/peer",
+]
+
+
+def cells(row):
+    ratio = row.ratio.get("notify_admin/peer")
+    if row.system == "notify_admin":
+        ratio = "—"
+    fail = row.status != "ok"
+    reps = f" ({row.repetitions} rep)" if row.repetitions == 1 else ""
+    return [
+        row.system,
+        row.database,
+        row.channel,
+        f"{row.latency_ms} ms",
+        f"{row.n:,}",
+        "FAIL" if fail else f"{row.seconds:.2f}" + reps,
+        row.note if fail else f"{row.per_second:,.0f}",
+        ""
+        if row.statements_per_notification is None
+        else f"{row.statements_per_notification:.3f}",
+        "" if row.peak_rss_mb is None else f"{row.peak_rss_mb:.0f}",
+        "" if ratio is None else (ratio if isinstance(ratio, str) else f"{ratio:.1f}x"),
+    ]
+
+
+def markdown(rows, machine):
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(map(str, cells(r))) + " |" for r in rows]
+    return f"Machine: {machine}\n\n" + "\n".join(lines) + "\n"
+
+
+def print_table(rows):
+    table = [HEADER, *[[str(c) for c in cells(r)] for r in rows]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    for line in table:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
+def machine_description():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N=1,000, 1 repetition")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--channels", nargs="+", default=list(CHANNELS))
+    parser.add_argument("--latencies", type=int, nargs="+", default=None)
+    parser.add_argument("--systems", nargs="+", default=["notify_admin", *PEERS])
+    parser.add_argument("--output", default="delivery", help="results file stem")
+    parser.add_argument(
+        "--slow-seconds",
+        type=float,
+        default=60,
+        help="a row whose first repetition takes longer is not repeated",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        # Day-to-day figures in under two minutes: the rows the targets name.
+        args.n, args.repeats, args.databases = [1000], 1, ["sqlite"]
+        args.latencies = [20]
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for system in args.systems:
+        venv_python(system)
+    rows = []
+    for system, database, channel, latency, n in plan(args):
+        print(f"- {system} {database} {channel} {latency}ms N={n}", flush=True)
+        row = measure(
+            system, database, channel, latency, n, args.repeats, args.slow_seconds
+        )
+        print(f"  {row.status} {row.per_second or ''}/s {row.note}", flush=True)
+        rows.append(row)
+    add_ratios(rows)
+    machine = machine_description()
+    print(f"\n{machine}\n")
+    print_table(rows)
+    payload = {
+        "machine": machine,
+        "args": vars(args),
+        "rows": [asdict(r) for r in rows],
+    }
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(payload, indent=1))
+    (RESULTS / f"{args.output}.md").write_text(markdown(rows, machine))
+    print(f"\nwrote {RESULTS / args.output}.json and .md")
+
+
+if __name__ == "__main__":
+    main()

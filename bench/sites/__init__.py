@@ -1,0 +1,1 @@
+"""Django settings for the benchmark's three systems (never used elsewhere)."""
