@@ -10,7 +10,8 @@ import smtplib
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core import mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
@@ -30,13 +31,22 @@ class EmailChannel(Channel):
             settings, "DEFAULT_FROM_EMAIL", None
         )
 
-    def connection_options(self):
-        # Django's EMAIL_TIMEOUT defaults to no time-out at all: a server that
-        # stops answering would hold the batch (and its lease) forever.
-        if getattr(settings, "EMAIL_TIMEOUT", None) is not None:
-            return {}
-        timeout = conf.get_target_setting("email", "timeout", None)
-        return {"timeout": float(timeout or DEFAULT_TIMEOUT)}
+    def open_connection(self):
+        """The host's default mail connection, never without a time-out.
+
+        Django's mail time-out defaults to none at all: a server that stops
+        answering would hold the batch (and its lease) forever.
+        """
+        mailers = getattr(mail, "mailers", None)
+        if mailers is not None:
+            # Django 6.1+: MAILERS (get_connection() is deprecated there).
+            connection = mailers.default
+        else:
+            connection = mail.get_connection(fail_silently=False)
+        if getattr(connection, "timeout", 0) is None:
+            timeout = conf.get_target_setting("email", "timeout", None)
+            connection.timeout = float(timeout or DEFAULT_TIMEOUT)
+        return connection
 
     def render_html(self, notification):
         extra = notification.extra or {}
@@ -78,7 +88,7 @@ class EmailChannel(Channel):
     def send_batch(self, notifications):
         outcomes = {}
         from_email = self.from_email()
-        connection = get_connection(fail_silently=False, **self.connection_options())
+        connection = self.open_connection()
         try:
             connection.open()
         except Exception as err:
