@@ -9,17 +9,15 @@ screenshots; ``UPDATE_SCREENSHOTS=1`` writes them to docs/screenshots/.
 import datetime
 import os
 import re
+import runpy
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from django.db.models import F, Max
 from django.utils import timezone
 
 from notify_admin.models import (
-    DeliveryAttempt,
-    DeliveryRun,
     Notification,
 )
 
@@ -115,16 +113,10 @@ def log_in(page, live_server, username, password):
 
 
 def load_demo_data():
-    """The demo fixture, with its attempts moved to end today so the
-    dashboard's 14-day chart shows them whatever day the suite runs."""
+    """The demo data as ``make demo`` loads it: moved to the present, so the
+    dashboard's 14-day chart shows it whatever day the suite runs."""
     call_command("loaddata", str(REPO / "fixtures" / "demo.json"), verbosity=0)
-    latest = DeliveryAttempt.objects.aggregate(latest=Max("attempted_at"))["latest"]
-    shift = timezone.now() - datetime.timedelta(hours=1) - latest
-    DeliveryAttempt.objects.update(attempted_at=F("attempted_at") + shift)
-    DeliveryRun.objects.update(
-        started_at=timezone.now() - datetime.timedelta(minutes=7),
-        finished_at=timezone.now() - datetime.timedelta(minutes=6),
-    )
+    runpy.run_path(str(REPO / "fixtures" / "refresh_demo_dates.py"))
 
 
 @pytest.fixture

@@ -119,3 +119,31 @@ def test_demo_login_and_every_admin_page_renders(demo, client):
     page = client.get(reverse("admin:notify_admin_notification_change", args=[n.pk]))
     assert page.status_code == 200
     assert n.attempts.first().address in page.content.decode()
+
+
+def test_refresh_demo_dates_moves_the_demo_to_the_present(demo):
+    import runpy
+    from datetime import timedelta
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from notify_admin.models import DeliveryAttempt
+
+    before = {
+        n.pk: (n.scheduled_delivery, n.attempted_delivery, n.status)
+        for n in Notification.objects.all()
+    }
+    runpy.run_path(str(REPO / "fixtures" / "refresh_demo_dates.py"))
+    latest = DeliveryAttempt.objects.aggregate(latest=Max("attempted_at"))["latest"]
+    assert timezone.now() - timedelta(hours=2) < latest < timezone.now()
+    shifts = set()
+    for n in Notification.objects.all():
+        scheduled, attempted, status = before[n.pk]
+        assert n.status == status
+        shifts.add(n.scheduled_delivery - scheduled)
+        if attempted is None:
+            assert n.attempted_delivery is None
+        else:
+            shifts.add(n.attempted_delivery - attempted)
+    assert len(shifts) == 1  # every date moved by the same amount
