@@ -6,8 +6,6 @@ that keeps Django's default admin site.
 
 from django import template
 
-from ..admin.dashboard import dashboard
-
 register = template.Library()
 
 
@@ -17,4 +15,9 @@ def notify_admin_dashboard(context):
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("notify_admin.view_notification"):
         return {"dashboard": None}
+    # Imported here, not at module level: Django loads every app's tag
+    # libraries at start-up, and a project that runs notify_admin without
+    # django.contrib.admin (a worker, an API) must not import the admin.
+    from ..admin.dashboard import dashboard
+
     return {"dashboard": dashboard(), "request": request}
