@@ -6,6 +6,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A class attribute: listen() runs in the constructor, so setting it on the
+    # instance afterwards left the backlog at 5, too small for a client pool
+    # opening 16 connections at once (some were reset).
+    request_queue_size = 128
+
+
 class FakeHTTPServer:
     """Base of the Twilio- and Expo-shaped servers.
 
@@ -38,9 +46,7 @@ class FakeHTTPServer:
 
     def start(self):
         handler = self._handler_class()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port or 0), handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 128
+        self._server = _Server(("127.0.0.1", self.port or 0), handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
