@@ -148,24 +148,7 @@ def classify_rest_error(err):
 channel = TwilioChannel()
 
 
-def create_notification(
-    user,
-    title,
-    body,
-    scheduled_delivery=None,
-    retry_time_interval=0,
-    max_retries=3,
-    quiet=False,
-    extra=None,
-):
-    """Create SMS notifications for the user's active Twilio records."""
-    return channel.create_notification(
-        user,
-        title,
-        body,
-        scheduled_delivery=scheduled_delivery,
-        retry_time_interval=retry_time_interval,
-        max_retries=max_retries,
-        quiet=quiet,
-        extra=extra,
-    )
+# The original package's creator for this channel, with the seed's signature:
+# create_notification(user, title, body, scheduled_delivery=None,
+# retry_time_interval=0, max_retries=3, quiet=False, extra=None).
+create_notification = channel.create_notification
