@@ -58,6 +58,15 @@ def declared_actions(get_actions, request, action_location=None):
     return get_actions(request) if action_location.name == "CHANGE_LIST" else {}
 
 
+class GuardedActionsMixin:
+    """A ModelAdmin's actions, each shown only to those allowed to run it; a
+    forged POST of one that is hidden from the user gets a 403."""
+
+    def get_actions(self, request, action_location=None):
+        available = declared_actions(super().get_actions, request, action_location)
+        return guard_actions(self, request, available, action_location)
+
+
 def guard_actions(model_admin, request, available, action_location=None):
     """Return ``available`` (the user's actions) or raise PermissionDenied.
 

@@ -14,9 +14,8 @@ from ..channels.registry import get_channel
 from ..exceptions import NotificationSystemError
 from ..models import DeliveryAttempt, Notification, NotificationOptOut
 from .actions import (
+    GuardedActionsMixin,
     can_send,
-    declared_actions,
-    guard_actions,
     is_confirmed,
     log_change,
     needs_confirmation,
@@ -65,7 +64,9 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(LoggedExportMixin, ExportActionMixin, admin.ModelAdmin):
+class NotificationAdmin(
+    GuardedActionsMixin, LoggedExportMixin, ExportActionMixin, admin.ModelAdmin
+):
     # Export: the button (filtered list) and the "Export selected" action.
     resource_classes = [NotificationResource]
     change_list_template = "admin/notify_admin/change_list.html"
@@ -109,10 +110,6 @@ class NotificationAdmin(LoggedExportMixin, ExportActionMixin, admin.ModelAdmin):
             f"user_target__user__{user_model.USERNAME_FIELD}",
             f"user_target__user__{user_model.get_email_field_name()}",
         ]
-
-    def get_actions(self, request, action_location=None):
-        available = declared_actions(super().get_actions, request, action_location)
-        return guard_actions(self, request, available, action_location)
 
     def has_send_permission(self, request):
         return can_send(request.user)

@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationOptOut
 from .actions import (
-    declared_actions,
-    guard_actions,
+    GuardedActionsMixin,
     log_addition,
     log_change,
     needs_confirmation,
@@ -67,7 +66,7 @@ def report_opt_out(model_admin, request, created, activated, opted_out):
 
 
 @admin.register(NotificationOptOut)
-class NotificationOptOutAdmin(admin.ModelAdmin):
+class NotificationOptOutAdmin(GuardedActionsMixin, admin.ModelAdmin):
     list_display = ["user", "user_email", "active", "modified"]
     list_filter = ["active"]
     list_select_related = ["user"]
@@ -81,10 +80,6 @@ class NotificationOptOutAdmin(admin.ModelAdmin):
             f"user__{user_model.USERNAME_FIELD}",
             f"user__{user_model.get_email_field_name()}",
         ]
-
-    def get_actions(self, request, action_location=None):
-        available = declared_actions(super().get_actions, request, action_location)
-        return guard_actions(self, request, available, action_location)
 
     @admin.display(description=_("email"))
     def user_email(self, obj):

@@ -7,9 +7,8 @@ from import_export.admin import ExportActionMixin, ImportMixin
 
 from ..models import TargetUserRecord
 from .actions import (
+    GuardedActionsMixin,
     can_send,
-    declared_actions,
-    guard_actions,
     is_confirmed,
     log_change,
     needs_confirmation,
@@ -75,6 +74,7 @@ def report_reset(model_admin, request, records, skipped):
 
 @admin.register(TargetUserRecord)
 class TargetUserRecordAdmin(
+    GuardedActionsMixin,
     RecordImportMixin,
     ImportMixin,
     LoggedExportMixin,
@@ -118,10 +118,6 @@ class TargetUserRecordAdmin(
             f"user__{user_model.USERNAME_FIELD}",
             f"user__{user_model.get_email_field_name()}",
         ]
-
-    def get_actions(self, request, action_location=None):
-        available = declared_actions(super().get_actions, request, action_location)
-        return guard_actions(self, request, available, action_location)
 
     def has_send_permission(self, request):
         return can_send(request.user)
