@@ -21,6 +21,7 @@ from django.utils import timezone
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
 from tests.fakes import FakeTwilioServer
 from tests.processes import child_env, database_url, start
+from tests.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +164,9 @@ def recover_and_check(fake, fault):
     received = received_addresses(fake)
     assert_consistent(received)
     delivered = Notification.objects.get(status=Notification.DELIVERED)
+    tally(
+        "notifications lost", 1 - received.get(delivered.user_target.target_user_id, 0)
+    )
     assert received[delivered.user_target.target_user_id] == 1
     assert Notification.objects.filter(status=Notification.RETRY).count() == 0
 
@@ -172,6 +176,7 @@ def test_http_provider_fault(module, fault, due, request):
     fake = request.getfixturevalue(f"fake_{module}")
     due(module)
     HTTP_FAULTS[fault](fake)
+    tally("faults injected")
     out, err = run_command()
     check_fault_run(module, fake, out, err, HTTP_FAULT_WORDS[fault])
     if fault == "hang_past_timeout":
@@ -193,6 +198,7 @@ SMTP_FAULTS = {
 def test_smtp_server_error_is_retried(fault, due, fake_smtp):
     due("email")
     fake_smtp.data_reply = SMTP_FAULTS[fault]
+    tally("faults injected")
     out, err = run_command()
     check_fault_run("email", fake_smtp, out, err, SMTP_FAULTS[fault][:3])
     assert fake_smtp.received() == {}
@@ -205,6 +211,7 @@ def test_smtp_server_error_is_retried(fault, due, fake_smtp):
 def test_smtp_permanent_rejection_fails_without_retry(due, fake_smtp):
     due("email")
     fake_smtp.data_reply = "554 5.6.0 Message rejected"
+    tally("faults injected")
     out, err = run_command()
     assert out.startswith("delivered=0 retry=0 failed=2 "), out
     assert_consistent(fake_smtp.received())
@@ -216,6 +223,7 @@ def test_smtp_permanent_rejection_fails_without_retry(due, fake_smtp):
 def test_smtp_server_hanging_past_the_timeout(due, fake_smtp, settings):
     settings.EMAIL_TIMEOUT = 0.5
     fake_smtp.latency = 1.5
+    tally("faults injected")
     due("email")
     out, err = run_command()
     check_fault_run("email", fake_smtp, out, err, "timed out")
@@ -224,6 +232,7 @@ def test_smtp_server_hanging_past_the_timeout(due, fake_smtp, settings):
 def test_smtp_server_refusing_connections(due, fake_smtp):
     due("email")
     fake_smtp.stop()
+    tally("faults injected")
     out, err = run_command()
     check_fault_run("email", fake_smtp, out, err, "connection")
     fake_smtp.start()
@@ -234,6 +243,7 @@ def test_smtp_server_refusing_connections(due, fake_smtp):
 
 def test_smtp_server_answering_garbage(due, fake_smtp, settings):
     due("email")
+    tally("faults injected")
     with GarbageServer() as garbage:
         settings.EMAIL_PORT = garbage.port
         out, err = run_command()
@@ -302,9 +312,14 @@ def test_dropped_database_connection_is_reopened_and_nothing_sent_twice():
     with FakeTwilioServer() as sms:
         worker = held_worker(sms, "--batch-size", "10")
         assert terminate_other_backends() >= 1
+        tally("faults injected")
         sms.hold.set()
         out, err = worker.communicate(timeout=120)
         received = sms.received("to")
+    tally("notifications lost", len(expected - set(received)))
+    tally(
+        "sent twice after a dropped connection", sum(received.values()) - len(received)
+    )
     # The run noticed, reconnected, recorded what it had sent and went on.
     assert worker.returncode == 0, err
     assert out.startswith("delivered=20 retry=0 failed=0 "), out
@@ -324,6 +339,7 @@ def test_database_gone_for_good_leaves_the_batch_leased_then_sent_again():
     with FakeTwilioServer() as sms:
         worker = held_worker(sms, "--batch-size", str(batch), NA_LEASE_SECONDS=2)
         allow_connections(False)
+        tally("faults injected")
         try:
             terminate_other_backends()
             sms.hold.set()
@@ -347,11 +363,13 @@ def test_database_gone_for_good_leaves_the_batch_leased_then_sent_again():
         out, err = finisher.communicate(timeout=120)
         assert finisher.returncode == 0, err
         received = sms.received("to")
+    tally("notifications lost", len(expected - set(received)))
     assert set(received) == expected  # nothing lost
     assert_consistent(received)
     assert Notification.objects.exclude(status=Notification.DELIVERED).count() == 0
     # At-least-once, bounded: only the batch in flight may have gone twice.
     sent_twice = sum(count - 1 for count in received.values())
+    tally("sent twice after the database went away (bound: one batch)", sent_twice)
     assert sent_twice <= batch
 
 
@@ -367,6 +385,7 @@ def test_smtp_421_closes_the_connection_and_the_rest_of_the_batch_reconnects(
     fake_smtp.refuse = {
         first.user_target.target_user_id: "421 4.7.0 Too many messages, slow down"
     }
+    tally("faults injected")
     out, _err = run_command()
     assert out.startswith("delivered=1 retry=1 failed=0 "), out
     first.refresh_from_db()
