@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +11,10 @@ class NotifyAdminConfig(AppConfig):
     def ready(self):
         # Registering checks here (not at import) keeps settings access lazy.
         from . import checks  # noqa: F401
+
+        # After the admin autodiscovery, so the host project's own user admin
+        # (registered by any installed app) is the one that gets the actions.
+        if apps.is_installed("django.contrib.admin"):
+            from .admin.users import extend_user_admin
+
+            extend_user_admin()

@@ -111,3 +111,64 @@ def fake_expo(settings):
     with FakeExpoServer() as server:
         _merge_targets(settings, "expo", {"host": server.url, "timeout": 1})
         yield server
+
+
+# --- admin console helpers (tests/test_admin*.py, tests/browser) -------------
+
+
+@pytest.fixture
+def make_notification():
+    """A Notification on ``record``; non-SCHEDULED statuses get an attempt time
+    so the seed's data checks pass."""
+    from django.utils import timezone
+
+    from notify_admin.models import Notification
+
+    def make(record, status="SCHEDULED", **kwargs):
+        kwargs.setdefault("title", "Hello")
+        kwargs.setdefault("body", "Body text")
+        if status not in Notification.UNATTEMPTED_STATUSES:
+            kwargs.setdefault("attempted_delivery", timezone.now())
+        return Notification.objects.create(user_target=record, status=status, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_staff(make_user):
+    """A staff user with the given "app_label.codename" permissions."""
+    from django.contrib.auth.models import Permission
+
+    def make(*perms, **kwargs):
+        user = make_user(is_staff=True, **kwargs)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def post_action():
+    """POST an admin action to a changelist, as the action form does."""
+    from django.urls import reverse
+
+    def post(client, model, action, objects, select_across=False, query="", **data):
+        url = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        )
+        payload = {
+            "action": action,
+            "index": "0",
+            "select_across": "1" if select_across else "0",
+            "_selected_action": [str(obj.pk) for obj in objects],
+            **data,
+        }
+        return client.post(url + query, payload)
+
+    return post

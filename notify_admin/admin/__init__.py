@@ -5,6 +5,11 @@ from .notification import NotificationAdmin
 from .opt_out import NotificationOptOutAdmin
 from .target import NotificationTargetAdmin
 from .target_user_record import TargetUserRecordAdmin
+from .users import extend_user_admin
+
+# Also here: if django.contrib.admin is listed after notify_admin, the admin
+# modules load after NotifyAdminConfig.ready(). Extending twice is a no-op.
+extend_user_admin()
 
 __all__ = [
     "DeliveryRunAdmin",
@@ -12,4 +17,5 @@ __all__ = [
     "NotificationOptOutAdmin",
     "NotificationTargetAdmin",
     "TargetUserRecordAdmin",
+    "extend_user_admin",
 ]

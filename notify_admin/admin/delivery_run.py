@@ -10,12 +10,16 @@ class DeliveryRunAdmin(admin.ModelAdmin):
         "finished_at",
         "source",
         "host",
+        "claimed",
         "delivered",
         "retried",
         "failed",
         "inactive",
         "opted_out",
+        "error",
     ]
+    list_filter = ["source", "started_at"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

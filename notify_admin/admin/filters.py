@@ -1,0 +1,49 @@
+"""Changelist filters of the notify_admin console."""
+
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class MineFilter(admin.SimpleListFilter):
+    """ "Mine" = objects this staff member added or changed in the console.
+
+    The admin log is the record of who touched what (admin forms, every
+    notify_admin action, CSV imports through import-export), so "mine" means
+    the objects with an entry by the current user in it, like the "My actions"
+    box on the admin index. One query for the ids, whatever the page size.
+    """
+
+    title = _("worked on by")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "1":
+            return queryset
+        opts = queryset.model._meta
+        object_ids = (
+            LogEntry.objects.filter(
+                user_id=request.user.pk,
+                content_type__app_label=opts.app_label,
+                content_type__model=opts.model_name,
+            )
+            .values_list("object_id", flat=True)
+            .distinct()
+        )
+        return queryset.filter(pk__in=_as_pks(opts.pk, object_ids))
+
+
+def _as_pks(pk_field, object_ids):
+    """LogEntry.object_id is text; compare it to the primary key as its type
+    (a text-to-uuid join would not match on SQLite, which stores uuids as hex)."""
+    pks = []
+    for value in object_ids:
+        try:
+            pks.append(pk_field.to_python(value))
+        except ValidationError:
+            continue
+    return pks
