@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core import checks
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from notify_admin.admin.resources import NotificationResource, TargetUserRecordResource
@@ -132,7 +133,7 @@ FAULTS = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("fault", FAULTS)
 def test_provider_secrets_never_leak_on_errors(
-    fault, secret_settings, make_user, make_record, caplog
+    fault, secret_settings, make_user, make_record, caplog, admin_client
 ):
     sms, push, _smtp = secret_settings
     for module in ("email", "twilio", "expo"):
@@ -156,6 +157,24 @@ def test_provider_secrets_never_leak_on_errors(
     assert_no_secret(repr(list(DeliveryRun.objects.values())), "run rows")
     for resource in (NotificationResource(), TargetUserRecordResource()):
         assert_no_secret(resource.export().csv, "CSV exports")
+    # Admin pages showing the runs, the attempts and the previews.
+    pages = [
+        reverse("admin:notify_admin_notification_changelist"),
+        reverse("admin:notify_admin_deliveryrun_changelist"),
+        reverse("admin:app_list", args=["notify_admin"]),
+        *(
+            reverse("admin:notify_admin_notification_change", args=[pk])
+            for pk in Notification.objects.values_list("pk", flat=True)
+        ),
+        *(
+            reverse("admin:notify_admin_deliveryrun_change", args=[pk])
+            for pk in DeliveryRun.objects.values_list("pk", flat=True)
+        ),
+    ]
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert_no_secret(response.content.decode(), url)
 
 
 @pytest.mark.slow
