@@ -191,3 +191,45 @@ def _check_target(target):
 def _in_use(target):
     """A target is in use when it has an active user record."""
     return target.user_records.filter(active=True).exists()
+
+
+# Hosts that only this machine can reach: DEBUG pages there show nobody else.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", ".localhost", "testserver"}
+# Django's startproject keys and the console's development key both start so.
+INSECURE_KEY_PREFIX = "django-insecure"
+
+
+@checks.register(checks.Tags.security)
+def check_debug_and_secret_key(app_configs=None, **kwargs):
+    """DEBUG pages and a published SECRET_KEY on a reachable server give away
+    settings, sessions and password-reset tokens."""
+    warnings = []
+    exposed = [
+        host
+        for host in getattr(settings, "ALLOWED_HOSTS", [])
+        if host not in LOCAL_HOSTS and not host.endswith(".localhost")
+    ]
+    if settings.DEBUG and exposed:
+        warnings.append(
+            checks.Warning(
+                "DEBUG is on while ALLOWED_HOSTS lets other machines in "
+                f"({', '.join(exposed)}): error pages would show them your "
+                "settings and code.",
+                hint="Set DEBUG = False (DJANGO_DEBUG unset for the console), or "
+                "keep ALLOWED_HOSTS to localhost while developing.",
+                id="notify_admin.W020",
+            )
+        )
+    secret_key = str(getattr(settings, "SECRET_KEY", "") or "")
+    if secret_key.startswith(INSECURE_KEY_PREFIX):
+        warnings.append(
+            checks.Warning(
+                "SECRET_KEY is a development key (it starts with "
+                f"{INSECURE_KEY_PREFIX!r}); anyone who knows it can forge "
+                "sessions and password-reset links.",
+                hint="Read a long random SECRET_KEY from the environment "
+                "(the console reads the SECRET_KEY environment variable).",
+                id="notify_admin.W021",
+            )
+        )
+    return warnings

@@ -6,6 +6,8 @@ record in the target gets nothing (UserHasNoTargetRecords), and calling twice
 with the same arguments returns the rows the first call created.
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import TemplateDoesNotExist
@@ -107,7 +109,7 @@ def _create(
             records,
             title,
             body,
-            extra=dict(extra or {}),
+            extra=_extra_dict(extra),
             scheduled_delivery=scheduled_delivery,
             retry_time_interval=retry_time_interval,
             max_retries=max_retries,
@@ -116,6 +118,17 @@ def _create(
         if quiet:
             return []
         raise
+
+
+def _extra_dict(extra):
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise NotificationsNotCreated(
+            "Notifications could not be created: extra must be a dict (a JSON "
+            f"object), not {type(extra).__name__}."
+        )
+    return dict(extra)
 
 
 def _create_rows(records, title, body, *, extra, scheduled_delivery, **fields):
@@ -137,6 +150,19 @@ def _create_rows(records, title, body, *, extra, scheduled_delivery, **fields):
 
 def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
     body = body or _rendered_body(record, title, extra)
+    notification = Notification(
+        user_target=record,
+        title=title,
+        body=body,
+        extra=extra,
+        scheduled_delivery=scheduled_delivery or timezone.now(),
+        **fields,
+    )
+    # Before any query: a value the database cannot hold (a title over the
+    # limit, NUL characters, a negative retry count) is a ValidationError
+    # naming the field, not a DataError or IntegrityError from the database.
+    notification.clean_fields(exclude=["user_target"])
+    notification.clean_values()
     same = Notification.objects.filter(user_target=record, title=title, body=body)
     if scheduled_delivery is None:
         # "Now" differs on every call: an open row with the same content is the
@@ -147,14 +173,8 @@ def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
     for existing in same.order_by("created"):
         if existing.extra == extra:
             return existing
-    return Notification.objects.create(
-        user_target=record,
-        title=title,
-        body=body,
-        extra=extra,
-        scheduled_delivery=scheduled_delivery or timezone.now(),
-        **fields,
-    )
+    notification.save(force_insert=True)
+    return notification
 
 
 def _rendered_body(record, title, extra):

@@ -23,7 +23,14 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -300,7 +307,25 @@ def process_batch(token, batch, result, cutoff):
     with LeaseKeeper(token, conf.lease_seconds()):
         for module_name, rows in groups.items():
             outcomes.update(send_group(module_name, rows))
-    record(token, to_send, outcomes, opted_out, result, cutoff)
+    try:
+        record(token, to_send, outcomes, opted_out, result, cutoff)
+    except (OperationalError, InterfaceError):
+        # The batch has gone out: losing its outcomes would send it all again
+        # once the lease runs out. A connection that dropped while the
+        # provider was being called (database restart, fail-over, idle
+        # time-out) gets one new connection to record them. Never inside a
+        # transaction, which a new connection would silently leave.
+        if connection.in_atomic_block:
+            raise
+        logger.warning(
+            "The connection to the database was lost while batch %s was being "
+            "sent; reconnecting to record its outcomes.",
+            token,
+        )
+        connection.close()
+        # Rows still holding the token: the first try wrote nothing.
+        if Notification.objects.filter(claim_token=token).exists():
+            record(token, to_send, outcomes, opted_out, result, cutoff)
 
 
 class LeaseKeeper:
@@ -341,6 +366,9 @@ class LeaseKeeper:
                     logger.warning(
                         "Could not renew lease %s", self.token, exc_info=True
                     )
+                    # A dropped connection stays broken: the next renewal
+                    # must open a new one.
+                    connections.close_all()
         finally:
             # This thread's own connections (connections are per thread).
             connections.close_all()
@@ -407,6 +435,7 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
     retries = defaultdict(list)
     dead_records = set()
     attempts = []
+    counts = defaultdict(int, opted_out=len(opted_out))
     for notification in rows:
         outcome = outcomes[notification.pk]
         status = final_status(notification, outcome)
@@ -417,9 +446,7 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
         if outcome.kind == Outcome.DEAD_ADDRESS and notification.user_target.active:
             dead_records.add(notification.user_target_id)
         attempts.append(_attempt(notification, outcome, status))
-        counter = _COUNTER_OF_STATUS[status]
-        setattr(result, counter, getattr(result, counter) + 1)
-    result.opted_out += len(opted_out)
+        counts[_COUNTER_OF_STATUS[status]] += 1
     mine = Notification.objects.filter(claim_token=token)
     released = {"claim_token": None, "claimed_until": None, "modified": now}
     with transaction.atomic():
@@ -438,6 +465,10 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
                 active=False, modified=now
             )
         insert_attempts(attempts, now)
+    # Counted once written: a record() retried after a lost connection must
+    # not count the batch twice.
+    for counter, count in counts.items():
+        setattr(result, counter, getattr(result, counter) + count)
 
 
 def _record_retries(mine, retries, now, released):

@@ -4,6 +4,9 @@ from django.db import connection
 
 from notify_admin.models import NotificationTarget, TargetUserRecord
 
+# Figures for docs/reliability.md (printed at the end of a run).
+pytest_plugins = ["tests.reliability_tally"]
+
 
 def pytest_collection_modifyitems(config, items):
     """Skip PostgreSQL-only tests, with the reason, when the suite runs on SQLite."""

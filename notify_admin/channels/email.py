@@ -20,6 +20,9 @@ from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "email"
 DEFAULT_TIMEOUT = 30
+# "421 Service not available, closing transmission channel": smtplib closes
+# the connection on it, so the rest of the batch needs a new one.
+SERVICE_CLOSING = 421
 
 
 class EmailChannel(Channel):
@@ -152,11 +155,14 @@ def classify_smtp_error(err):
         message = describe_error(err)
         if codes and all(500 <= code < 600 for code in codes):
             return Outcome.dead_address(codes[0], message, {"recipients": detail})
-        return Outcome.transient(
-            codes[0] if codes else "", message, {"recipients": detail}
-        )
+        response = {"recipients": detail}
+        if SERVICE_CLOSING in codes:
+            response["connection_error"] = True
+        return Outcome.transient(codes[0] if codes else "", message, response)
     if isinstance(err, smtplib.SMTPResponseException):
         response = {"smtp_code": err.smtp_code, "smtp_error": _text(err.smtp_error)}
+        if err.smtp_code == SERVICE_CLOSING:
+            response["connection_error"] = True
         message = f"{type(err).__name__}: {err.smtp_code} {_text(err.smtp_error)}"
         if 500 <= err.smtp_code < 600:
             return Outcome.permanent(err.smtp_code, message, response)

@@ -1,3 +1,4 @@
+import json
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -128,6 +129,7 @@ class Notification(models.Model):
         3. Nothing is saved for a user who has opted out (except OPTED_OUT).
         """
         super().clean()
+        self.clean_values()
         if self.status == self.SCHEDULED and self.attempted_delivery:
             raise ValidationError(
                 {
@@ -150,6 +152,31 @@ class Notification(models.Model):
             raise ValidationError(
                 {"user_target": _("This user has opted out of notifications.")}
             )
+
+    def clean_values(self):
+        """What no database column can hold: ``extra`` that is not a JSON
+        object, and NUL characters (PostgreSQL refuses them in text and
+        JSON; SQLite would store them)."""
+        errors = {}
+        for name in ("title", "body"):
+            if "\x00" in (getattr(self, name) or ""):
+                errors[name] = _("NUL characters are not allowed.")
+        if not isinstance(self.extra, dict):
+            errors["extra"] = _(
+                "Extra must be a JSON object ({...}), not %(type)s."
+            ) % {"type": type(self.extra).__name__}
+        else:
+            try:
+                encoded = json.dumps(self.extra, cls=DjangoJSONEncoder)
+            except (TypeError, ValueError) as err:
+                errors["extra"] = _("Extra is not valid JSON: %(error)s") % {
+                    "error": err
+                }
+            else:
+                if "\\u0000" in encoded:
+                    errors["extra"] = _("NUL characters are not allowed.")
+        if errors:
+            raise ValidationError(errors)
 
     def user_is_opted_out(self):
         if self.user_target_id is None:

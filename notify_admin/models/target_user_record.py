@@ -79,6 +79,18 @@ class TargetUserRecord(models.Model):
             )
         except ValidationError as err:
             raise ValidationError({"target_user_id": err.messages}) from err
+        limit = self._meta.get_field("target_user_id").max_length
+        if len(self.target_user_id) > limit or "\x00" in self.target_user_id:
+            # PostgreSQL would refuse the row with a DataError at save time.
+            raise ValidationError(
+                {
+                    "target_user_id": _(
+                        "An address has at most %(limit)d characters and no NUL "
+                        "characters."
+                    )
+                    % {"limit": limit}
+                }
+            )
 
     @classmethod
     def reset_email_target(cls, user):

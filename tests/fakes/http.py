@@ -26,6 +26,9 @@ class FakeHTTPServer:
     - ``garbage``: answer 200 with a body that is not JSON.
     - ``fail_next``: the number of requests still to fail with ``fail_status``
       (``None``: all of them).
+    - ``hold``: a ``threading.Event``; each request waits until it is set
+      (``held`` is set as soon as a request is waiting), so a test can act
+      while the client is in the middle of a call.
     """
 
     def __init__(self, latency=0.0):
@@ -35,6 +38,8 @@ class FakeHTTPServer:
         self.fail_next = None
         self.hang = 0.0
         self.garbage = False
+        self.hold = None
+        self.held = threading.Event()
         self.messages = []
         self.requests = 0
         self.lock = threading.Lock()
@@ -80,6 +85,8 @@ class FakeHTTPServer:
         self.fail_next = None
         self.hang = 0.0
         self.garbage = False
+        self.hold = None
+        self.held.clear()
 
     def received(self, key):
         """How many times each value of ``key`` was received: {value: count}."""
@@ -121,6 +128,9 @@ class FakeHTTPServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if fake.hold is not None:
+                    fake.held.set()
+                    fake.hold.wait(60)
                 delay = fake.latency + fake.hang
                 if delay:
                     time.sleep(delay)

@@ -1,5 +1,6 @@
 """Deliver the notifications that are due (run it from cron every minute)."""
 
+import math
 import signal
 import threading
 
@@ -84,8 +85,11 @@ class Command(BaseCommand):
             )
 
     def check_target(self, name):
-        if not name:
+        if name is None:
             return
+        if not name.strip():
+            # An empty shell variable must not widen the run to every target.
+            raise CommandError("--target needs a target name (or leave it out).")
         try:
             exists = NotificationTarget.objects.filter(
                 Q(name=name) | Q(notification_module_name=name)
@@ -174,7 +178,9 @@ def positive_int(value):
 
 def positive_float(value):
     number = float(value)
-    if number <= 0:
+    # "nan" compares False with everything and "inf" never ends a wait: a
+    # --loop of either would hang instead of running.
+    if not math.isfinite(number) or number <= 0:
         raise ValueError(value)
     return number
 
