@@ -77,6 +77,7 @@ class Row:
     statements_per_notification: float | None = None
     peak_rss_mb: float | None = None
     repetitions: int = 0
+    cut_short: bool = False
     ratio: dict = field(default_factory=dict)
     status: str = "ok"
     note: str = ""
@@ -198,6 +199,7 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             if times and times[0] > slow_seconds:
                 # A repetition this long is waiting on the provider, not on the
                 # machine: more of them would say little and cost many minutes.
+                row.cut_short = True
                 break
             url = fresh_database(system, database)
             driver(python, system, "seed", channel, str(n), url=url)
@@ -280,7 +282,7 @@ def cells(row):
     if row.system == "notify_admin":
         ratio = "—"
     fail = row.status != "ok"
-    reps = f" ({row.repetitions} rep)" if row.repetitions == 1 else ""
+    reps = f" ({row.repetitions} rep)" if row.cut_short else ""
     return [
         row.system,
         row.database,
