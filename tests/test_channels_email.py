@@ -161,3 +161,20 @@ def test_silent_server_times_out_and_is_retried(
     attempt = notification.attempts.get()
     assert attempt.error_code == "connection"
     assert "timed out" in attempt.error_message
+
+
+@pytest.mark.parametrize("concurrency,connections", [(1, 1), (3, 3), (8, 5)])
+def test_batch_is_shared_between_concurrent_connections(
+    fake_smtp, email_notification, settings, concurrency, connections
+):
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "email": {"concurrency": concurrency},
+    }
+    notifications = [email_notification() for _ in range(5)]
+    assert deliver_due().delivered == 5
+    # Every message once, over as many connections as asked (at most one each).
+    assert fake_smtp.received("to") == {
+        n.user_target.target_user_id: 1 for n in notifications
+    }
+    assert len({m["peer"] for m in fake_smtp.messages}) == connections

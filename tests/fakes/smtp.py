@@ -42,6 +42,8 @@ class _Handler:
                     "subject": str(parsed["Subject"]),
                     "message_id": str(parsed["Message-ID"]),
                     "message": parsed,
+                    # The client's address and port: one per SMTP connection.
+                    "peer": f"{session.peer[0]}:{session.peer[1]}",
                 }
             )
         return "250 Message accepted for delivery"
