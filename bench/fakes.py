@@ -28,7 +28,7 @@ def start_fake(channel, transport, latency_ms):
         return
     if channel == "email":
         server, env = (
-            FakeSMTPServer(latency),
+            FakeSMTPServer(latency, parse=False),
             lambda s: {
                 "BENCH_EMAIL": "smtp",
                 "BENCH_SMTP_PORT": str(s.port),

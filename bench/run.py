@@ -162,12 +162,18 @@ def timed_delivery(python, system, url, env, outbox, counts):
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     args = [python, BENCH / "driver.py", system, "deliver"]
     args += ["--outbox", outbox, "--count-sql", counts]
-    start = time.perf_counter()
-    process = subprocess.Popen(args, env=full_env, cwd=REPO)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
+    # Its log (post-office logs every batch) goes to a file, as under cron,
+    # not to this terminal; it is shown when the process fails.
+    log = WORK / f"{system}.deliver.log"
+    with open(log, "wb") as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, env=full_env, cwd=REPO, stderr=stderr)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
+        tail = log.read_text(errors="replace")[-2000:]
+        print(tail, file=sys.stderr)
         raise RuntimeError(f"{system} delivery exited with {process.returncode}")
     return seconds, usage.ru_maxrss / 1024
 
