@@ -8,8 +8,11 @@
 3. Record: one UPDATE per outcome, one INSERT of attempt rows, one UPDATE of
    dead addresses; every UPDATE is guarded by the claim token, and clears it.
 
-A worker that dies leaves leased rows; they are due again once the lease has
-expired. A batch costs the same handful of SQL statements whatever its size.
+A batch is sent by a background thread while the run's own thread claims the
+next one; it is sent once the batch before it has been recorded. A worker that
+dies leaves leased rows (the batch it was sending and the one it had claimed
+next); they are due again once the lease has expired. A batch costs the same
+handful of SQL statements whatever its size.
 """
 
 import logging
@@ -19,7 +22,8 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
@@ -187,10 +191,9 @@ def _run(source, cutoff, batches, progress):
     result = RunResult()
     started = time.monotonic()
     try:
-        for token, batch in batches(result):
-            process_batch(token, batch, result, cutoff)
-            if progress is not None:
-                progress(len(batch))
+        with Pipeline(result, cutoff, progress) as pipeline:
+            for token, batch in batches(result):
+                pipeline.add(token, batch)
     except BaseException as err:
         result.seconds = time.monotonic() - started
         _finish_run(run, result, error=describe_error(err))
@@ -289,26 +292,135 @@ def fetch_claimed(token):
 # -- sending ----------------------------------------------------------------
 
 
-def process_batch(token, batch, result, cutoff):
-    """Send a claimed batch and record every outcome."""
-    result.claimed += len(batch)
-    opted_out = [n for n in batch if n.user_opted_out]
-    to_send = [n for n in batch if not n.user_opted_out]
-    outcomes = {}
+@dataclass
+class Batch:
+    """A claimed batch on its way through the pipeline."""
+
+    token: uuid.UUID
+    rows: list
+    keeper: "LeaseKeeper"
+    to_send: list = field(default_factory=list)
+    opted_out: list = field(default_factory=list)
+    groups: dict = field(default_factory=dict)
+    outcomes: dict = field(default_factory=dict)
+    sending: object = None  # the Future of the send, once submitted
+
+
+class Pipeline:
+    """Send one batch while claiming the next.
+
+    Sending runs in one background thread, one batch at a time (a channel may
+    use threads of its own); the database work stays in the run's thread and
+    on its connection. Each batch's lease is renewed from its claim until its
+    outcomes are written. However the run ends (an error, Ctrl-C), a batch
+    that was handed to its channel is waited for and recorded: a sent batch
+    left leased would be sent again once its lease ran out.
+    """
+
+    def __init__(self, result, cutoff, progress=None):
+        self.result = result
+        self.cutoff = cutoff
+        self.progress = progress
+        self.in_flight = None
+        self.sender = None
+
+    def __enter__(self):
+        self.sender = ThreadPoolExecutor(1, thread_name_prefix="notify-admin-send")
+        return self
+
+    def add(self, token, rows):
+        self.result.claimed += len(rows)
+        batch = Batch(token, rows, LeaseKeeper(token, conf.lease_seconds()))
+        batch.keeper.start()
+        try:
+            split(batch)
+            previous = self._sent()
+        except BaseException:
+            # Nothing of this batch went out: it is released with its lease.
+            batch.keeper.stop()
+            raise
+        if previous is not None:
+            # Recorded before the next batch goes out: if the database is
+            # gone, at most the batch in flight is left sent but unrecorded.
+            try:
+                self._record(previous)
+            except BaseException:
+                batch.keeper.stop()
+                raise
+        batch.sending = self.sender.submit(send_groups, batch.groups)
+        self.in_flight = batch
+
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            last = self._sent()
+            if last is not None:
+                self._record(last)
+        except Exception:
+            if exc_type is None:
+                raise
+            # The error that stopped the run is the one to report.
+            logger.exception("Could not record the last batch of a failed run")
+        finally:
+            # The sending thread's own database connections, if a channel
+            # opened any (connections are per thread).
+            self.sender.submit(connections.close_all)
+            self.sender.shutdown(wait=True)
+
+    def _sent(self):
+        """Wait for the batch being sent; return it with its outcomes."""
+        batch = self.in_flight
+        if batch is None:
+            return None
+        try:
+            outcomes = batch.sending.result()
+        except Exception:
+            self.in_flight = None
+            batch.keeper.stop()
+            raise
+        # Interrupted while waiting (Ctrl-C), the batch stays in flight, and
+        # leaving the pipeline waits for it again.
+        self.in_flight = None
+        batch.outcomes.update(outcomes)
+        return batch
+
+    def _record(self, batch):
+        try:
+            record_batch(batch, self.result, self.cutoff)
+        finally:
+            batch.keeper.stop()
+        if self.progress is not None:
+            self.progress(len(batch.rows))
+
+
+def split(batch):
+    """Sort a batch's rows: opted out, inactive records, and per channel."""
     groups = defaultdict(list)
-    for notification in to_send:
+    for notification in batch.rows:
+        if notification.user_opted_out:
+            batch.opted_out.append(notification)
+            continue
+        batch.to_send.append(notification)
         if not notification.user_target.active:
-            outcomes[notification.pk] = Outcome.dead_address(
+            batch.outcomes[notification.pk] = Outcome.dead_address(
                 "inactive_record", "The user's target record is inactive."
             )
         else:
             module_name = notification.user_target.target.notification_module_name
             groups[module_name].append(notification)
-    with LeaseKeeper(token, conf.lease_seconds()):
-        for module_name, rows in groups.items():
-            outcomes.update(send_group(module_name, rows))
+    batch.groups = dict(groups)
+
+
+def send_groups(groups):
+    outcomes = {}
+    for module_name, rows in groups.items():
+        outcomes.update(send_group(module_name, rows))
+    return outcomes
+
+
+def record_batch(batch, result, cutoff):
+    token, to_send, opted_out = batch.token, batch.to_send, batch.opted_out
     try:
-        record(token, to_send, outcomes, opted_out, result, cutoff)
+        record(token, to_send, batch.outcomes, opted_out, result, cutoff)
     except (OperationalError, InterfaceError):
         # The batch has gone out: losing its outcomes would send it all again
         # once the lease runs out. A connection that dropped while the
@@ -325,7 +437,7 @@ def process_batch(token, batch, result, cutoff):
         connection.close()
         # Rows still holding the token: the first try wrote nothing.
         if Notification.objects.filter(claim_token=token).exists():
-            record(token, to_send, outcomes, opted_out, result, cutoff)
+            record(token, to_send, batch.outcomes, opted_out, result, cutoff)
 
 
 class LeaseKeeper:
@@ -346,13 +458,19 @@ class LeaseKeeper:
             target=self._renew, name="notify-admin-lease", daemon=True
         )
 
-    def __enter__(self):
+    def start(self):
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def stop(self):
         self.stopped.set()
         self.thread.join()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def _renew(self):
         try:

@@ -1,15 +1,18 @@
 """The delivery engine: claims, leases, outcomes, runs, send now."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notify_admin.delivery import RunResult, deliver_due, send_now
 from notify_admin.models import (
+    DeliveryAttempt,
     DeliveryRun,
     Notification,
     NotificationOptOut,
@@ -252,3 +255,96 @@ def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
     run = DeliveryRun.objects.get()
     assert run.error == "RuntimeError: disk full"
     assert run.finished_at is not None and run.claimed == 1
+
+
+# -- the pipeline: one batch in its channel while the next is claimed ---------
+
+
+def test_next_batch_is_claimed_while_a_batch_is_being_sent(
+    make_notification, monkeypatch
+):
+    from notify_admin import delivery
+
+    for _ in range(3):
+        make_notification()
+    events = []
+    second_claim = threading.Event()
+    real_claim, real_send = delivery.claim_due, delivery.send_group
+
+    def claim(*args, **kwargs):
+        token, rows = real_claim(*args, **kwargs)
+        events.append(("claim", len(rows)))
+        if len(events) > 1:
+            second_claim.set()
+        return token, rows
+
+    def send(module_name, rows):
+        # The first batch waits in its channel until the next one is claimed:
+        # a run that claimed only after sending would wait the whole timeout.
+        events.append(("send", len(rows), second_claim.wait(timeout=5)))
+        return real_send(module_name, rows)
+
+    monkeypatch.setattr(delivery, "claim_due", claim)
+    monkeypatch.setattr(delivery, "send_group", send)
+    result = deliver_due(batch_size=1)
+    assert result.delivered == 3
+    assert events[:3] == [("claim", 1), ("claim", 1), ("send", 1, True)]
+    assert len(mail.outbox) == 3
+
+
+def test_a_batch_is_recorded_before_the_next_one_is_sent(
+    make_notification, monkeypatch
+):
+    from notify_admin import delivery
+
+    for _ in range(3):
+        make_notification()
+    recorded = []
+    sends = []
+    real_record, real_send = delivery.record, delivery.send_group
+
+    def record(token, rows, *args, **kwargs):
+        # Slow enough that a send started alongside it would be seen.
+        time.sleep(0.05)
+        real_record(token, rows, *args, **kwargs)
+        recorded.append(len(rows))
+
+    def send(module_name, rows):
+        sends.append(len(recorded))
+        return real_send(module_name, rows)
+
+    monkeypatch.setattr(delivery, "record", record)
+    monkeypatch.setattr(delivery, "send_group", send)
+    assert deliver_due(batch_size=1).delivered == 3
+    # Each send starts once every batch before it is written: if the database
+    # went away, only the batch in flight would be left sent but unrecorded
+    # (and so sent again after its lease).
+    assert sends == [0, 1, 2]
+    assert recorded == [1, 1, 1]
+
+
+def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
+    make_notification, monkeypatch
+):
+    from notify_admin import delivery
+
+    first, second = make_notification(), make_notification()
+    real_claim = delivery.claim_due
+    claims = []
+
+    def claim(*args, **kwargs):
+        claims.append(1)
+        if len(claims) == 2:
+            raise OperationalError("database is locked")
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "claim_due", claim)
+    with pytest.raises(OperationalError):
+        deliver_due(batch_size=1)
+    sent = [n for n in (refresh(first), refresh(second)) if n.status != "SCHEDULED"]
+    # The batch that went out is recorded and released; the other is untouched.
+    assert len(sent) == 1 and len(mail.outbox) == 1
+    assert sent[0].status == Notification.DELIVERED and sent[0].claim_token is None
+    assert DeliveryAttempt.objects.count() == 1
+    run = DeliveryRun.objects.get()
+    assert run.error == "OperationalError: database is locked" and run.delivered == 1
