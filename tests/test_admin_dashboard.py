@@ -18,11 +18,18 @@ APP_INDEX = reverse("admin:app_list", args=["notify_admin"])
 
 
 def attempt(notification, outcome, days_ago=0, hours_ago=0):
+    now = timezone.now()
+    if days_ago:
+        at = now - datetime.timedelta(days=days_ago, hours=hours_ago)
+    else:
+        # Earlier today, whatever the time of day: "2 hours ago" at 01:00
+        # would be yesterday to the chart, which counts by local date.
+        midnight = timezone.localtime(now).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        at = now - (now - midnight) * (hours_ago / 24)
     return DeliveryAttempt.objects.create(
-        notification=notification,
-        outcome=outcome,
-        attempted_at=timezone.now()
-        - datetime.timedelta(days=days_ago, hours=hours_ago),
+        notification=notification, outcome=outcome, attempted_at=at
     )
 
 
