@@ -566,18 +566,24 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
         attempts.append(_attempt(notification, outcome, status))
         counts[_COUNTER_OF_STATUS[status]] += 1
     mine = Notification.objects.filter(claim_token=token)
+    # The batch is every row holding the token. When all of them end the same
+    # way (the usual case: all delivered), the token alone selects them and
+    # the UPDATE needs no list of hundreds of ids.
+    whole = len(by_status) + bool(retries) + bool(opted_out) == 1
+
+    def of(pks):
+        return mine if whole else mine.filter(pk__in=pks)
+
     released = {"claim_token": None, "claimed_until": None, "modified": now}
     with transaction.atomic():
         if opted_out:
-            mine.filter(pk__in=[n.pk for n in opted_out]).update(
+            of([n.pk for n in opted_out]).update(
                 status=Notification.OPTED_OUT, **released
             )
         for status, pks in by_status.items():
-            mine.filter(pk__in=pks).update(
-                status=status, attempted_delivery=now, **released
-            )
+            of(pks).update(status=status, attempted_delivery=now, **released)
         if retries:
-            _record_retries(mine, retries, now, released)
+            _record_retries(of, retries, now, released)
         if dead_records:
             TargetUserRecord.objects.filter(pk__in=dead_records).update(
                 active=False, modified=now
@@ -589,7 +595,7 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
         setattr(result, counter, getattr(result, counter) + count)
 
 
-def _record_retries(mine, retries, now, released):
+def _record_retries(of, retries, now, released):
     pks = [pk for group in retries.values() for pk in group]
     if len(retries) == 1:
         scheduled = Value(next(iter(retries)))
@@ -599,7 +605,7 @@ def _record_retries(mine, retries, now, released):
             *[When(pk__in=group, then=Value(at)) for at, group in retries.items()],
             output_field=DateTimeField(),
         )
-    mine.filter(pk__in=pks).update(
+    of(pks).update(
         status=Notification.RETRY,
         attempted_delivery=now,
         scheduled_delivery=scheduled,
@@ -647,12 +653,16 @@ def insert_attempts(rows, attempted_at):
     fields = [meta.get_field(name) for name in ATTEMPT_COLUMNS]
     notification_field, response_field = fields[0], fields[-1]
     at = fields[1].get_db_prep_save(attempted_at, connection)
+    # Most attempts (every plain success) carry no provider response.
+    no_response = response_field.get_db_prep_save({}, connection)
     values = [
         (
             notification_field.get_db_prep_save(pk, connection),
             at,
             *texts,
-            response_field.get_db_prep_save(response, connection),
+            response_field.get_db_prep_save(response, connection)
+            if response
+            else no_response,
         )
         for pk, *texts, response in rows
     ]

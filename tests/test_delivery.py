@@ -348,3 +348,35 @@ def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
     assert DeliveryAttempt.objects.count() == 1
     run = DeliveryRun.objects.get()
     assert run.error == "OperationalError: database is locked" and run.delivered == 1
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["all-delivered", "mixed"])
+def test_a_row_another_worker_took_over_is_left_to_it(
+    make_notification, monkeypatch, mixed
+):
+    """Recording touches only rows still holding the batch's claim token,
+    whether the batch ended one way (one UPDATE by token) or several."""
+    from notify_admin import delivery
+
+    rows = [make_notification() for _ in range(3)]
+    if mixed:
+        rows.append(make_notification(extra={"template_name": "missing.html"}))
+    taken = rows[0]
+    other = "00000000-0000-0000-0000-0000000000ff"
+    real_record = delivery.record
+
+    def record(*args, **kwargs):
+        # The lease ran out while the batch was being sent, and another
+        # worker claimed this row before the outcomes were written.
+        Notification.objects.filter(pk=taken.pk).update(claim_token=other)
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "record", record)
+    deliver_due()
+    taken = refresh(taken)
+    assert taken.status == Notification.SCHEDULED
+    assert str(taken.claim_token) == other
+    for row in rows[1:3]:
+        assert refresh(row).status == Notification.DELIVERED
+    if mixed:
+        assert refresh(rows[3]).status == Notification.DELIVERY_FAILURE
