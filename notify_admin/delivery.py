@@ -232,9 +232,16 @@ def lease_free(now):
 def claim_due(size, *, cutoff, target=None):
     """Claim up to ``size`` due rows; return ``(token, rows)``."""
     candidates = due_queryset(cutoff, target).order_by("scheduled_delivery")
+    token = uuid.uuid4()
+    if connection.vendor == "sqlite":
+        # One writer at a time: a single UPDATE of the first due rows is its
+        # own compare-and-set, and spares a round trip with every row's id.
+        claimed = Notification.objects.filter(
+            pk__in=candidates.values("pk")[:size]
+        ).update(claim_token=token, claimed_until=lease_until(cutoff))
+        return token, fetch_claimed(token) if claimed else []
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    token = uuid.uuid4()
     with transaction.atomic():
         ids = list(candidates.values_list("pk", flat=True)[:size])
         if not ids:
