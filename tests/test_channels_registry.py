@@ -91,6 +91,28 @@ def test_engine_sends_through_an_extra_channel(settings, make_user):
 
 
 @pytest.mark.django_db
+def test_an_extra_channel_may_read_the_database_while_sending(settings, make_user):
+    """Extra channels send on the run's own thread and database connection
+    (built-in ones, which never touch the database, send in the background):
+    in a test transaction another connection would not even see the row."""
+    settings.NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]
+    target = NotificationTarget.objects.create(
+        name="Pigeon", notification_module_name="carrier_pigeon"
+    )
+    record = TargetUserRecord.objects.create(
+        user=make_user(username="ada"), target=target, target_user_id="coop"
+    )
+    notification = Notification.objects.create(
+        user_target=record,
+        title="t",
+        body="to the user",
+        scheduled_delivery=timezone.now() - timedelta(seconds=1),
+    )
+    assert deliver_due().delivered == 1
+    assert notification.attempts.get().provider_id == "pigeon-to-ada"
+
+
+@pytest.mark.django_db
 def test_a_channel_that_raises_makes_its_batch_retry(
     monkeypatch, make_user, make_record
 ):
