@@ -63,6 +63,26 @@ CHANNELS = {
     "twilio": ("twilio", None, [0, 20]),
 }
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+# How each system was pointed at the fakes, where that took more than a
+# setting: printed (and written) with every table that has such a row.
+NOTES = {
+    ("dns", "expo"): (
+        "django-notification-system has no setting for the Expo address: "
+        "bench/sites/dns.py sets exponent_server_sdk.PushClient.DEFAULT_HOST "
+        "to the fake server (its handler calls PushClient() with no host)."
+    ),
+    ("dns", "twilio"): (
+        "django-notification-system has no setting for the Twilio address: "
+        "bench/sites/dns.py wraps twilio.base.client_base.ClientBase.get_hostname "
+        "so that https://api.twilio.com becomes the fake server (its handler "
+        "builds a new Client per message)."
+    ),
+    ("any", "email-smtp"): (
+        "email-smtp: the aiosmtpd sink on 127.0.0.1 records each message's "
+        "envelope and does not parse the message (every system's cost, not the "
+        "sink's, is what the rows measure)."
+    ),
+}
 
 
 @dataclass
@@ -223,8 +243,12 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
                 row.status, row.note = "FAIL", problem
                 return row
             times.append(seconds)
-            rss.append(peak)
-            statements = json.loads(counts.read_text())["statements"]
+            counted = json.loads(counts.read_text())
+            # The process's own high-water mark (see driver.peak_rss_kb);
+            # wait4's ru_maxrss where /proc is missing.
+            own = counted.get("peak_rss_kb")
+            rss.append(own / 1024 if own else peak)
+            statements = counted["statements"]
             row.statements_per_notification = round(statements / n, 4)
     except (RuntimeError, subprocess.CalledProcessError) as err:
         row.status, row.note = "FAIL", str(err)[:200]
@@ -305,10 +329,23 @@ def cells(row):
     ]
 
 
+def notes(rows):
+    found = []
+    for row in rows:
+        system = next(k for k, label in LABELS.items() if label == row.system)
+        for key in [(system, CHANNELS[row.channel][0]), ("any", row.channel)]:
+            if key in NOTES and NOTES[key] not in found:
+                found.append(NOTES[key])
+    return found
+
+
 def markdown(rows, machine):
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(map(str, cells(r))) + " |" for r in rows]
-    return f"Machine: {machine}\n\n" + "\n".join(lines) + "\n"
+    text = f"Machine: {machine}\n\n" + "\n".join(lines) + "\n"
+    if notes(rows):
+        text += "\n" + "\n".join(f"- {note}" for note in notes(rows)) + "\n"
+    return text
 
 
 def print_table(rows):
@@ -370,9 +407,12 @@ def main():
     machine = machine_description()
     print(f"\n{machine}\n")
     print_table(rows)
+    for note in notes(rows):
+        print(f"\n- {note}")
     payload = {
         "machine": machine,
         "args": vars(args),
+        "notes": notes(rows),
         "rows": [asdict(r) for r in rows],
     }
     (RESULTS / f"{args.output}.json").write_text(json.dumps(payload, indent=1))
