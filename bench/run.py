@@ -407,8 +407,8 @@ def main():
     machine = machine_description()
     print(f"\n{machine}\n")
     print_table(rows)
-    for note in notes(rows):
-        print(f"\n- {note}")
+    if notes(rows):
+        print("\n" + "\n".join(f"- {note}" for note in notes(rows)))
     payload = {
         "machine": machine,
         "args": vars(args),
