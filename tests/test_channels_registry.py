@@ -57,16 +57,17 @@ def test_dotted_locations(settings):
         get_channel("owl")
 
 
-@pytest.mark.django_db
-def test_engine_sends_through_an_extra_channel(settings, make_user):
+@pytest.fixture
+def pigeon_notification(settings, make_user):
+    """Makes a due notification for the extra channel ``carrier_pigeon``."""
     settings.NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]
     target = NotificationTarget.objects.create(
         name="Pigeon", notification_module_name="carrier_pigeon"
     )
 
-    def make(body):
+    def make(body, user=None):
         record = TargetUserRecord.objects.create(
-            user=make_user(), target=target, target_user_id="coop"
+            user=user or make_user(), target=target, target_user_id="coop"
         )
         return Notification.objects.create(
             user_target=record,
@@ -75,6 +76,12 @@ def test_engine_sends_through_an_extra_channel(settings, make_user):
             scheduled_delivery=timezone.now() - timedelta(seconds=1),
         )
 
+    return make
+
+
+@pytest.mark.django_db
+def test_engine_sends_through_an_extra_channel(pigeon_notification):
+    make = pigeon_notification
     ok, boom, dead = make("hello"), make("explode"), make("no such coop")
     result = deliver_due()
     assert (result.delivered, result.retried, result.inactive) == (1, 1, 1)
@@ -91,23 +98,13 @@ def test_engine_sends_through_an_extra_channel(settings, make_user):
 
 
 @pytest.mark.django_db
-def test_an_extra_channel_may_read_the_database_while_sending(settings, make_user):
+def test_an_extra_channel_may_read_the_database_while_sending(
+    pigeon_notification, make_user
+):
     """Extra channels send on the run's own thread and database connection
     (built-in ones, which never touch the database, send in the background):
     in a test transaction another connection would not even see the row."""
-    settings.NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]
-    target = NotificationTarget.objects.create(
-        name="Pigeon", notification_module_name="carrier_pigeon"
-    )
-    record = TargetUserRecord.objects.create(
-        user=make_user(username="ada"), target=target, target_user_id="coop"
-    )
-    notification = Notification.objects.create(
-        user_target=record,
-        title="t",
-        body="to the user",
-        scheduled_delivery=timezone.now() - timedelta(seconds=1),
-    )
+    notification = pigeon_notification("to the user", user=make_user(username="ada"))
     assert deliver_due().delivered == 1
     assert notification.attempts.get().provider_id == "pigeon-to-ada"
 
