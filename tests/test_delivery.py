@@ -380,3 +380,37 @@ def test_a_row_another_worker_took_over_is_left_to_it(
         assert refresh(row).status == Notification.DELIVERED
     if mixed:
         assert refresh(rows[3]).status == Notification.DELIVERY_FAILURE
+
+
+def test_attempt_rows_keep_every_value_as_given(make_notification):
+    """insert_attempts (arrays through unnest() on PostgreSQL, a VALUES list
+    elsewhere) stores text and JSON exactly, whatever they contain."""
+    from notify_admin.delivery import insert_attempts
+
+    first, second = make_notification(), make_notification()
+    at = timezone.now().replace(microsecond=0)
+    awkward = 'ünïcode, comma, {braces}, "quotes", \\backslash\\ and NULL'
+    response = {"at": at, "nested": [1, {"x": None}], "text": awkward}
+    insert_attempts(
+        [
+            (first.pk, "DELIVERED", "a@example.com", "id-1", "", "", {}),
+            (second.pk, "RETRY", awkward[:200], "", "421", awkward, response),
+        ],
+        at,
+    )
+    rows = {a.notification_id: a for a in DeliveryAttempt.objects.all()}
+    plain, odd = rows[first.pk], rows[second.pk]
+    assert (plain.outcome, plain.address, plain.provider_id) == (
+        "DELIVERED",
+        "a@example.com",
+        "id-1",
+    )
+    assert plain.response == {} and plain.attempted_at == at
+    assert (odd.outcome, odd.address, odd.error_code) == ("RETRY", awkward, "421")
+    assert odd.error_message == awkward
+    # JSON as DjangoJSONEncoder writes it: the datetime becomes its ISO text.
+    assert odd.response == {
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "nested": [1, {"x": None}],
+        "text": awkward,
+    }
