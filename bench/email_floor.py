@@ -20,7 +20,6 @@ under any Django email queue's delivery time on this machine.
 """
 
 import argparse
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,14 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SINK = """
-import sys
-from tests.fakes import FakeSMTPServer
-with FakeSMTPServer(parse=False) as server:
-    print(server.port, flush=True)
-    sys.stdin.read()
-    print(len(server.messages), flush=True)
-"""
+from bench.fakes import smtp_sink_process  # noqa: E402
 
 
 def messages(n):
@@ -83,22 +75,11 @@ def main():
 
     results = {}
     results["locmem"] = timed(Locmem(), messages(args.n))
-    sink = subprocess.Popen(
-        [sys.executable, "-c", SINK],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = int(sink.stdout.readline())
+    with smtp_sink_process() as sink:
         results["smtp"] = timed(
-            SMTP(host="127.0.0.1", port=port, timeout=30), messages(args.n)
+            SMTP(host="127.0.0.1", port=sink["port"], timeout=30), messages(args.n)
         )
-    finally:
-        sink.stdin.close()
-        received = int(sink.stdout.readline() or 0)
-        sink.wait(timeout=30)
+    received = sink["received"]
     if received != args.n:
         raise SystemExit(f"FAIL: the sink received {received} of {args.n} messages")
 

@@ -1,8 +1,21 @@
 """The benchmark's sinks: the test suite's fake servers, on 127.0.0.1 only."""
 
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 from tests.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
+
+REPO = Path(__file__).resolve().parents[1]
+SINK_PROCESS = """
+import sys
+from tests.fakes import FakeSMTPServer
+with FakeSMTPServer(parse=False) as server:
+    print(server.port, flush=True)
+    sys.stdin.read()
+    print(len(server.messages), flush=True)
+"""
 
 
 class _Sink:
@@ -40,3 +53,25 @@ def start_fake(channel, transport, latency_ms):
         server, env = FakeTwilioServer(latency), lambda s: {"BENCH_TWILIO_URL": s.url}
     with server:
         yield _Sink(env(server), server)
+
+
+@contextmanager
+def smtp_sink_process():
+    """An envelope-only SMTP sink in a process of its own, so that its CPU is
+    not the measured process's. Yields ``{"port": ...}``; once the block is
+    left, ``"received"`` holds how many recipients it accepted."""
+    sink = subprocess.Popen(
+        [sys.executable, "-c", SINK_PROCESS],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    state = {"port": None, "received": None}
+    try:
+        state["port"] = int(sink.stdout.readline())
+        yield state
+    finally:
+        sink.stdin.close()
+        state["received"] = int(sink.stdout.readline() or 0)
+        sink.wait(timeout=30)

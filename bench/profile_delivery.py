@@ -33,6 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.fakes import smtp_sink_process  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "bench_profile_delivery"
 
@@ -79,31 +81,14 @@ def main():
 
     with tempfile.TemporaryDirectory() as workdir:
         url = prepare(args.database, args.n, workdir)
-        sink = None
         os.environ["BENCH_DATABASE_URL"] = url
         os.environ["BENCH_EMAIL"] = args.email
-        if args.email == "smtp":
-            # The sink runs in a process of its own: its CPU is not ours.
-            sink = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from tests.fakes import FakeSMTPServer\n"
-                    "with FakeSMTPServer(parse=False) as s:\n"
-                    "    print(s.port, flush=True); sys.stdin.read()",
-                ],
-                cwd=REPO,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            os.environ["BENCH_SMTP_PORT"] = sink.stdout.readline().strip()
-        try:
+        if args.email == "locmem":
             report(args)
-        finally:
-            if sink is not None:
-                sink.stdin.close()
-                sink.wait(timeout=30)
+            return
+        with smtp_sink_process() as sink:
+            os.environ["BENCH_SMTP_PORT"] = str(sink["port"])
+            report(args)
 
 
 def report(args):
