@@ -496,12 +496,6 @@ class LeaseKeeper:
         self.stopped.set()
         self.thread.join()
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
     def _renew(self):
         try:
             while not self.stopped.wait(self.lease_seconds / 3):
