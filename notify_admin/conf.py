@@ -87,3 +87,30 @@ def extension_locations():
             if str(item) not in locations:
                 locations.append(str(item))
     return locations
+
+
+# -- running at scale (Celery, retention, health) ------------------------------
+
+
+def purge_after_days():
+    """Default age, in days, of the rows purge_notifications removes."""
+    return float(get_setting("PURGE_AFTER_DAYS", 90))
+
+
+def background_send_threshold():
+    """Admin "send now" selections larger than this go to a Celery task
+    (``None``, the default: always in the request)."""
+    value = get_setting("BACKGROUND_SEND_THRESHOLD", None)
+    return None if value is None else int(value)
+
+
+def health_token():
+    """The token uptime checks send in ``Authorization: Bearer`` ("" = staff only)."""
+    return str(get_setting("HEALTH_TOKEN", "") or "")
+
+
+def health_limits():
+    """When the health view answers 503: ``{"due_age": s, "run_age": s}``."""
+    limits = {"due_age": 600, "run_age": 900}
+    limits.update(get_setting("HEALTH_LIMITS", {}) or {})
+    return limits
