@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from ...delivery import deliver_due, plan_due
 from ...models import NotificationTarget
+from ...processes import run_processes, total
 
 # Problems of one target only: its rows are recorded as failed (or retried)
 # at send time, so they must not stop the delivery of everything else.
@@ -56,12 +57,22 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="Keep running, starting a run every SECONDS, until SIGTERM/SIGINT.",
         )
+        parser.add_argument(
+            "--processes",
+            type=positive_int,
+            default=1,
+            metavar="N",
+            help="Run N delivery processes sharing the claims (default 1): one "
+            "per core for email, which one Python process sends on one core.",
+        )
 
     def handle(self, *args, **options):
         self.check_configuration()
         self.check_target(options["target"])
         if options["dry_run"]:
             return self.dry_run(options)
+        if options["processes"] > 1:
+            return self.several(options)
         if options["loop"]:
             return self.loop(options)
         try:
@@ -132,6 +143,17 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stdout.write("Stopped.")
+
+    def several(self, options):
+        count = options["processes"]
+        try:
+            results, failed = run_processes(count, options)
+        except RuntimeError as err:
+            raise CommandError(str(err)) from err
+        if not options["loop"]:
+            self.stdout.write(f"total of {count} processes: {total(results).summary()}")
+        if failed:
+            raise CommandError(f"{failed} of {count} delivery processes failed.")
 
     def dry_run(self, options):
         count = 0
