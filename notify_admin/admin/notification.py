@@ -10,6 +10,7 @@ from import_export.admin import ExportActionMixin
 from rangefilter.filters import DateRangeFilterBuilder
 
 from .. import delivery
+from ..background import send_in_background
 from ..channels.registry import get_channel
 from ..exceptions import NotificationSystemError
 from ..models import DeliveryAttempt, Notification, NotificationOptOut
@@ -178,6 +179,9 @@ class NotificationAdmin(
                 ),
                 submit_label=gettext("Yes, send now"),
             )
+        handed_off = send_in_background(request, queryset)
+        if handed_off is not None:
+            return handed_off
         selected = list(queryset)
         result = delivery.send_now(queryset, source="admin")
         log_change(

@@ -1,0 +1,1 @@
+"""Health and metrics for uptime checks and Prometheus: figures, views."""
