@@ -24,16 +24,17 @@ ticks and cron hosts may overlap. How that meets Celery's delivery guarantees:
 
 Wire-up in the host project (see README "Running at scale")::
 
-    app.conf.beat_schedule = notify_admin.tasks.BEAT_SCHEDULE
+    from notify_admin.beat import BEAT_SCHEDULE
+    app.conf.beat_schedule = {**BEAT_SCHEDULE}
 """
 
 from dataclasses import asdict, is_dataclass
 
 from celery import shared_task
-from celery.schedules import crontab
 from django.db import DatabaseError
 
 from . import conf
+from .beat import BEAT_SCHEDULE  # noqa: F401 (also importable from here)
 from .delivery import SENDABLE_NOW, deliver_due, send_now
 from .models import Notification
 from .retention import purge
@@ -47,26 +48,6 @@ DATABASE_RETRY = {
     "max_retries": 5,
 }
 COMMON = {"acks_late": True, "reject_on_worker_lost": True}
-
-BEAT_SCHEDULE = {
-    # Cron's "every minute": one run delivers everything due, in batches.
-    "notify-admin-deliver-due": {
-        "task": "notify_admin.deliver_due",
-        "schedule": 60.0,
-        # A tick nobody picked up within a minute is superseded by the next.
-        "options": {"expires": 55},
-    },
-    # Expo receipts, once the provider-feedback module is installed.
-    "notify-admin-check-receipts": {
-        "task": "notify_admin.check_receipts",
-        "schedule": 15 * 60.0,
-        "options": {"expires": 14 * 60},
-    },
-    "notify-admin-purge": {
-        "task": "notify_admin.purge",
-        "schedule": crontab(hour=3, minute=17),
-    },
-}
 
 
 @shared_task(name="notify_admin.deliver_due", **COMMON, **DATABASE_RETRY)
