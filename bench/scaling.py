@@ -23,10 +23,8 @@ ratios and go to bench/results/scaling.{json,md}.
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.fakes import smtp_sink_process, start_fake  # noqa: E402
 from bench.run import RESULTS, WORK, machine_description, venv_python  # noqa: E402
+from bench.scaling_celery import timed_celery  # noqa: E402
 
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_SCALING_DB", "na_i14")
@@ -142,87 +141,6 @@ def timed_command(system, args, env):
     if code:
         raise RuntimeError(log.read_text(errors="replace")[-1500:])
     return seconds
-
-
-def delivered_count():
-    out = subprocess.run(
-        [
-            "psql",
-            "-tA",
-            URL,
-            "-c",
-            "SELECT count(*) FROM notify_admin_notification WHERE status='DELIVERED'",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return int(out.strip() or 0)
-
-
-def timed_celery(workers, env, n):
-    """Start ``workers`` workers, wait until ready, then time the tasks."""
-    logs, processes = [], []
-    env = {**env, "BENCH_BROKER_URL": BROKER}
-    subprocess.run(
-        ["redis-cli", "-u", BROKER, "FLUSHDB"], check=True, capture_output=True
-    )
-    try:
-        for i in range(workers):
-            log = Path(tempfile.mkstemp(prefix="scaling-worker-", dir=WORK)[1])
-            logs.append(log)
-            processes.append(
-                subprocess.Popen(
-                    [
-                        OURS,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "bench.celery_app",
-                        "worker",
-                        "--pool",
-                        "prefork",
-                        "--concurrency",
-                        "1",
-                        "--hostname",
-                        f"bench{i}@%h",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                        "--loglevel",
-                        "INFO",
-                    ],
-                    env=env,
-                    cwd=REPO,
-                    stdout=open(log, "w"),  # noqa: SIM115
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + 120
-        while not all(" ready." in log.read_text() for log in logs):
-            if time.monotonic() > deadline:
-                raise RuntimeError("workers did not start")
-            time.sleep(0.2)
-        send = (
-            "from bench.celery_app import app\n"
-            f"for _ in range({workers}): app.send_task('notify_admin.deliver_due')\n"
-        )
-        start = time.perf_counter()
-        subprocess.run([OURS, "-c", send], env=env, cwd=REPO, check=True)
-        while delivered_count() < n:
-            if time.perf_counter() - start > 600:
-                raise RuntimeError("celery run did not finish")
-            time.sleep(0.05)
-        return time.perf_counter() - start
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def measure(system, channel, n, how, count):
