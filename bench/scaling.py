@@ -223,6 +223,7 @@ def main():
     parser.add_argument("--channels", nargs="+", default=["twilio", "expo", "email"])
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--output", default="scaling", help="results file stem")
     args = parser.parse_args()
     sizes = {"twilio": 4000, "expo": 10000, "email": 10000}
     if args.quick:
@@ -264,8 +265,8 @@ def main():
     add_ratios(rows)
     machine = machine_description() + f"; load average {os.getloadavg()[0]:.1f}"
     text = print_rows(rows, machine, peers)
-    (RESULTS / "scaling.md").write_text(text)
-    (RESULTS / "scaling.json").write_text(
+    (RESULTS / f"{args.output}.md").write_text(text)
+    (RESULTS / f"{args.output}.json").write_text(
         json.dumps({"machine": machine, "rows": rows, "peers": peers}, indent=1)
     )
 
