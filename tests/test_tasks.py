@@ -148,3 +148,31 @@ def test_an_unreachable_broker_changes_nothing(
     assert "Could not hand the selection to the background workers" in text
     assert set(Notification.objects.values_list("status", flat=True)) == {"SCHEDULED"}
     assert not DeliveryRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_send_selected_tries_rows_held_by_another_run_once_more(
+    make_user, make_record, settings
+):
+    """The retry decision only (run locally with ``apply``; the workers'
+    behaviour is in tests/test_celery.py): rows another run holds are skipped,
+    and the task retries once for them, then gives up."""
+    settings.NOTIFICATION_SYSTEM_LEASE_SECONDS = 60
+    record = make_record(make_user())
+    free, held = (
+        Notification.objects.create(user_target=record, title=t, body="b")
+        for t in ("free", "held")
+    )
+    lease = timezone.now() + timedelta(minutes=1)
+    Notification.objects.filter(pk=held.pk).update(
+        claim_token=uuid.uuid4(), claimed_until=lease
+    )
+    source = f"background:{uuid.uuid4()}"
+    tasks.send_selected.apply(
+        args=([str(free.pk), str(held.pk)],), kwargs={"source": source}
+    )
+    runs = list(DeliveryRun.objects.filter(source=source).order_by("started_at"))
+    # The first run sent the free row; the retry (one) found the other still held.
+    assert [(run.claimed, run.delivered) for run in runs] == [(1, 1), (0, 0)]
+    assert Notification.objects.get(pk=free.pk).status == Notification.DELIVERED
+    assert Notification.objects.get(pk=held.pk).status == Notification.SCHEDULED
