@@ -63,7 +63,8 @@ class Command(BaseCommand):
             default=1,
             metavar="N",
             help="Run N delivery processes sharing the claims (default 1): one "
-            "per core for email, which one Python process sends on one core.",
+            "per core for email, which one Python process sends on one core. "
+            "--limit applies to each.",
         )
 
     def handle(self, *args, **options):
