@@ -23,8 +23,6 @@ from django.db import connections
 # Nothing here imports models at import time: a spawned child imports this
 # module before it has set Django up.
 
-COUNTERS = ("claimed", "delivered", "retried", "failed", "inactive", "opted_out")
-COUNTERS += ("skipped",)
 # What a child needs of the command's options (the rest may not pickle).
 CHILD_OPTIONS = ("batch_size", "limit", "target", "loop")
 
@@ -97,7 +95,7 @@ def total(results):
 
     summed = RunResult()
     for result in results:
-        for name in COUNTERS:
+        for name in counters():
             setattr(summed, name, getattr(summed, name) + getattr(result, name))
         summed.seconds = max(summed.seconds, result.seconds)
     return summed
@@ -135,4 +133,17 @@ def _plain(result):
     if result is None:
         return None
     # The counters and the time travel back, not the child's run id.
-    return {key: result[key] for key in (*COUNTERS, "seconds") if key in result}
+    return {key: result[key] for key in (*counters(), "seconds") if key in result}
+
+
+def counters():
+    """RunResult's counters (its integer fields), whatever the engine adds."""
+    from dataclasses import fields
+
+    from .delivery import RunResult
+
+    return [
+        f.name
+        for f in fields(RunResult)
+        if isinstance(f.default, int) and not isinstance(f.default, bool)
+    ]
