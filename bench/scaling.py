@@ -156,6 +156,7 @@ def measure(system, channel, n, how, count):
         else:
             seconds = timed_command(system, ["--processes", str(count)], env)
     got, done = received(), stats(system)
+    in_runs = run_seconds() if system == "notify_admin" else None
     status = "ok" if got == n and done == n else f"FAIL: {got} received, {done} done"
     return {
         "system": LABELS[system],
@@ -166,7 +167,21 @@ def measure(system, channel, n, how, count):
         "seconds": round(seconds, 2),
         "per_second": round(n / seconds, 1),
         "status": status,
+        # From the first run's start to the last one's end (no start-up).
+        "run_seconds": in_runs and round(in_runs, 2),
+        "per_second_in_runs": in_runs and round(n / in_runs, 1),
     }
+
+
+def run_seconds():
+    sql = (
+        "SELECT extract(epoch FROM max(finished_at) - min(started_at)) "
+        "FROM notify_admin_deliveryrun WHERE claimed > 0"
+    )
+    out = subprocess.run(
+        ["psql", "-tA", URL, "-c", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return float(out) if out else None
 
 
 def add_ratios(rows):
@@ -181,12 +196,33 @@ def add_ratios(rows):
             row["scaling"] = round(row["per_second"] / one["per_second"], 2)
 
 
+def in_runs(row, rows):
+    """Throughput from the first run's start to the last one's end, with its
+    ratio to one process/worker: the steady state, start-up left out."""
+    rate = row.get("per_second_in_runs")
+    if not rate:
+        return ""
+    one = next(
+        (
+            r
+            for r in rows
+            if r["channel"] == row["channel"]
+            and r["how"] == row["how"]
+            and r["count"] == 1
+            and r.get("per_second_in_runs")
+        ),
+        None,
+    )
+    ratio = f" ({rate / one['per_second_in_runs']:.2f}x)" if one else ""
+    return f"{rate:,.0f}{ratio}"
+
+
 def print_rows(rows, machine, peers):
     lines = [
         f"Machine: {machine}",
         "",
-        "| system | channel | run by | N | seconds | notif/s | vs 1 | target at 2 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | channel | run by | N | seconds | notif/s | vs 1 | target at 2 | notif/s in runs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         how = (
@@ -208,7 +244,8 @@ def print_rows(rows, machine, peers):
         )
         lines.append(
             f"| {r['system']} | {r['channel']} | {how} | {r['n']:,} | {figures} | "
-            f"{r.get('scaling', '') and str(r['scaling']) + 'x'} | {target} |"
+            f"{r.get('scaling', '') and str(r['scaling']) + 'x'} | {target} | "
+            f"{in_runs(r, rows)} |"
         )
     lines += ["", *peers]
     text = "\n".join(lines) + "\n"
