@@ -221,7 +221,8 @@ def print_rows(rows, machine, peers):
     lines = [
         f"Machine: {machine}",
         "",
-        "| system | channel | run by | N | seconds | notif/s | vs 1 | target at 2 | notif/s in runs |",
+        "| system | channel | run by | N | seconds | notif/s | vs 1 | target at 2 "
+        "| notif/s in runs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
