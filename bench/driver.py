@@ -14,6 +14,7 @@ with --count-sql it counts every SQL statement on every connection.
 import json
 import os
 import sys
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,10 +30,9 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.backends.signals import connection_created  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.sqlcount import count_statements  # noqa: E402
 from bench.workload import address  # noqa: E402
 
 COMMANDS = {
@@ -126,25 +126,12 @@ def deliver(argv):
         count_file = argv[argv.index("--count-sql") + 1]
     if "--outbox" in argv:
         outbox_file = argv[argv.index("--outbox") + 1]
-    counter = {"statements": 0}
-
-    def count(execute, sql, params, many, context):
-        counter["statements"] += 1
-        return execute(sql, params, many, context)
-
-    if count_file:
-
-        def install(sender, connection, **kwargs):
-            connection.execute_wrappers.append(count)
-
-        connection_created.connect(install)
-        connection.ensure_connection()
-        connection.execute_wrappers.append(count)
-    with open(os.devnull, "w") as quiet:
+    counting = count_statements() if count_file else nullcontext()
+    with counting as counter, open(os.devnull, "w") as quiet:
         call_command(*COMMANDS[SYSTEM], stdout=quiet, stderr=sys.stderr)
     if count_file:
-        counter["peak_rss_kb"] = peak_rss_kb()
-        Path(count_file).write_text(json.dumps(counter))
+        result = {"statements": counter.statements, "peak_rss_kb": peak_rss_kb()}
+        Path(count_file).write_text(json.dumps(result))
     if outbox_file:
         outbox = getattr(mail, "outbox", [])
         Path(outbox_file).write_text(
