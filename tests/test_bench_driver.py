@@ -68,9 +68,8 @@ def test_a_new_connection_counts_each_statement_once():
 @pytest.mark.django_db(transaction=True)
 def test_an_open_connection_counts_each_statement_once():
     connections["default"].ensure_connection()
-    with count_statements() as counter:
-        with CaptureQueriesContext(connection) as captured:
-            three_statements()
+    with count_statements() as counter, CaptureQueriesContext(connection) as captured:
+        three_statements()
     assert len(captured.captured_queries) == 3
     assert counter.statements == 3
     assert connection.execute_wrappers == []
