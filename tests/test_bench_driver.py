@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from bench.sqlcount import count_statements
 
 
-def three_statements():
+def three_statements(name="counted"):
     User = get_user_model()
-    User.objects.create(username="counted")
-    User.objects.filter(username="counted").exists()
-    User.objects.filter(username="counted").update(first_name="Counted")
+    User.objects.create(username=name)
+    User.objects.filter(username=name).exists()
+    User.objects.filter(username=name).update(first_name="Counted")
 
 
 def two_statements_on_another_thread():
@@ -72,4 +72,23 @@ def test_an_open_connection_counts_each_statement_once():
         three_statements()
     assert len(captured.captured_queries) == 3
     assert counter.statements == 3
+    assert connection.execute_wrappers == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reopened_connection_counts_each_statement_once():
+    """django-post-office closes its connection after every batch of 100; the
+    reopened connection fires connection_created again. The harness used to
+    add one more wrapper each time: 100 batches counted the last batch 101
+    times (3.1 statements per email instead of 0.06)."""
+    with count_statements() as counter:
+        for batch in range(3):
+            with CaptureQueriesContext(connection) as captured:
+                three_statements(f"batch{batch}")
+            # close() then connect(): a new database connection on the same
+            # connection object (on in-memory SQLite close() alone keeps it).
+            connection.close()
+            connection.connect()
+    assert len(captured.captured_queries) == 3
+    assert counter.statements == 3 * 3
     assert connection.execute_wrappers == []
