@@ -129,13 +129,47 @@ def deliver(argv):
     with counting as counter, open(os.devnull, "w") as quiet:
         call_command(*COMMANDS[SYSTEM], stdout=quiet, stderr=sys.stderr)
     if count_file:
-        result = {"statements": counter.statements, "peak_rss_kb": peak_rss_kb()}
+        result = {
+            "statements": counter.statements,
+            "peak_rss_kb": peak_rss_kb(),
+            "configuration": configuration(argv),
+        }
         Path(count_file).write_text(json.dumps(result))
     if outbox_file:
         outbox = getattr(mail, "outbox", [])
         Path(outbox_file).write_text(
             json.dumps([addr for message in outbox for addr in message.to])
         )
+
+
+def configuration(argv):
+    """How this system ran, read from its own settings (printed with its row)."""
+    channel = argv[argv.index("--channel") + 1] if "--channel" in argv else ""
+    if SYSTEM == "post_office":
+        from post_office import settings as po
+
+        return (
+            "send_queued_mail, 1 process; queued with mail.send_many(); "
+            "POST_OFFICE defaults but BACKENDS: "
+            f"BATCH_SIZE={po.get_batch_size()}, "
+            f"THREADS_PER_PROCESS={po.get_threads_per_process()}, "
+            f"LOG_LEVEL={po.get_log_level()}"
+        )
+    if SYSTEM == "dns":
+        return (
+            "process_notifications, no tuning settings exist: one notification "
+            "at a time, each in its own transactions"
+        )
+    from notify_admin import conf
+    from notify_admin.channels import get_channel
+
+    text = f"process_notifications, defaults: BATCH_SIZE={conf.batch_size()}"
+    if channel:
+        found = get_channel(channel)
+        concurrency = getattr(found, "concurrency", None)
+        if callable(concurrency):
+            text += f", {channel} concurrency={concurrency()}"
+    return text
 
 
 def peak_rss_kb():

@@ -101,6 +101,7 @@ class Row:
     ratio: dict = field(default_factory=dict)
     status: str = "ok"
     note: str = ""
+    configuration: str = ""
 
 
 # -- virtualenvs ---------------------------------------------------------------
@@ -172,7 +173,7 @@ def driver(python, system, *args, url, env=None, capture=False):
 # -- one measurement ------------------------------------------------------------
 
 
-def timed_delivery(python, system, url, env, outbox, counts):
+def timed_delivery(python, system, url, env, outbox, counts, channel):
     """Run the delivery command as a process; return (seconds, peak RSS in MB).
 
     The process counts its own SQL statements (an execute wrapper on every
@@ -181,7 +182,7 @@ def timed_delivery(python, system, url, env, outbox, counts):
     full_env = {**os.environ, **env, "BENCH_DATABASE_URL": url}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     args = [python, BENCH / "driver.py", system, "deliver"]
-    args += ["--outbox", outbox, "--count-sql", counts]
+    args += ["--outbox", outbox, "--count-sql", counts, "--channel", channel]
     # Its log (post-office logs every batch) goes to a file, as under cron,
     # not to this terminal; it is shown when the process fails.
     log = WORK / f"{system}.deliver.log"
@@ -233,7 +234,7 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             counts = WORK / f"{system}.sql.json"
             with start_fake(channel, transport, latency) as fake:
                 seconds, peak = timed_delivery(
-                    python, system, url, fake.env, outbox, counts
+                    python, system, url, fake.env, outbox, counts, channel
                 )
                 received = fake.received()
             if transport == "locmem":
@@ -249,6 +250,7 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             own = counted.get("peak_rss_kb")
             rss.append(own / 1024 if own else peak)
             statements = counted["statements"]
+            row.configuration = counted.get("configuration", "")
             row.statements_per_notification = round(statements / n, 4)
     except (RuntimeError, subprocess.CalledProcessError) as err:
         row.status, row.note = "FAIL", str(err)[:200]
@@ -304,6 +306,7 @@ HEADER = [
     "stmts/notif",
     "peak RSS MB",
     "notify_admin/peer",
+    "configuration",
 ]
 
 
@@ -326,6 +329,7 @@ def cells(row):
         else f"{row.statements_per_notification:.3f}",
         "" if row.peak_rss_mb is None else f"{row.peak_rss_mb:.0f}",
         "" if ratio is None else (ratio if isinstance(ratio, str) else f"{ratio:.1f}x"),
+        row.configuration,
     ]
 
 
