@@ -8,7 +8,6 @@ the built-in ones are below, and an extra channel may register its own.
 
 import re
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -31,6 +30,10 @@ def normalise_email_address(value):
 
 def normalise_phone_number(value):
     """Return ``value`` in E.164 form, or raise ValidationError."""
+    # Imported here: its metadata costs every process start, and only
+    # address validation (forms, imports, the admin) needs it.
+    import phonenumbers
+
     raw = (value or "").strip()
     message = _(
         "%(value)r is not a valid phone number in international (E.164) form, "
