@@ -1,21 +1,18 @@
-"""SMS through the ``twilio`` SDK (``client.messages.create``).
+"""SMS through the ``twilio`` SDK (``client.messages.create_async``).
 
-Requests run in a bounded thread pool (``concurrency``, default 16) with an
-optional per-second rate limit; each answer maps to an Outcome.
+Requests go out ``concurrency`` at a time (default 16) from one event loop
+over one aiohttp session (:mod:`.twilio_async`), with an optional per-second
+rate limit; each answer maps to an Outcome.
 """
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import requests
-from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
 from .. import conf
 from .base import Channel, Outcome, describe_error
+from .twilio_async import AsyncSender
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
@@ -42,15 +39,20 @@ class RateLimiter:
         self.next_at = 0.0
         self.lock = threading.Lock()
 
-    def wait(self):
+    def reserve(self):
+        """Book the next slot; return the seconds to wait for it."""
         if not self.interval:
-            return
+            return 0.0
         with self.lock:
             now = time.monotonic()
             at = max(now, self.next_at)
             self.next_at = at + self.interval
-        if at > now:
-            time.sleep(at - now)
+        return at - now
+
+    def wait(self):
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
 
 
 class TwilioChannel(Channel):
@@ -74,64 +76,53 @@ class TwilioChannel(Channel):
     def concurrency(self):
         return max(1, int(self.setting("concurrency") or DEFAULT_CONCURRENCY))
 
-    def client(self):
-        timeout = float(self.setting("timeout") or DEFAULT_TIMEOUT)
-        http_client = TwilioHttpClient(timeout=timeout)
-        # One kept-alive connection per worker thread; the SDK's default pool
-        # (cpu count + 4) would open and drop connections under the pool.
-        adapter = HTTPAdapter(pool_maxsize=self.concurrency())
-        http_client.session.mount("https://", adapter)
-        http_client.session.mount("http://", adapter)
-        client = Client(
+    def transport(self):
+        """One session for the batch's requests (see :mod:`.twilio_async`)."""
+        return AsyncSender(
             conf.get_target_setting(PROVIDER, "account_sid"),
             conf.get_target_setting(PROVIDER, "auth_token"),
-            http_client=http_client,
+            base_url=self.setting("base_url"),
+            timeout=float(self.setting("timeout") or DEFAULT_TIMEOUT),
+            concurrency=self.concurrency(),
+            limiter=RateLimiter(self.setting("rate_limit")),
         )
-        base_url = self.setting("base_url")
-        if base_url:
-            client.api.base_url = base_url
-        return client
 
     def send_batch(self, notifications):
-        client = self.client()
+        transport = self.transport()
         sender = self.sender()
         callback = self.setting("status_callback")
-        limiter = RateLimiter(self.setting("rate_limit"))
-        workers = self.concurrency()
-
-        def send(notification):
-            limiter.wait()
-            try:
-                outcome = send_sms(client, notification, sender, callback)
-            except Exception as err:
-                # An SDK bug on one message must not turn the whole batch
-                # (some of it already sent) into retries.
-                outcome = Outcome.transient(type(err).__name__, describe_error(err))
-            return notification.pk, outcome
-
+        messages = [build_message(n, sender, callback) for n in notifications]
+        transport.open()
         try:
-            with ThreadPoolExecutor(min(workers, len(notifications))) as pool:
-                return dict(pool.map(send, notifications))
+            answers = transport.send_all(messages)
         finally:
-            client.http_client.session.close()
+            transport.close()
+        return {
+            notification.pk: outcome_for(answer)
+            for notification, answer in zip(notifications, answers, strict=True)
+        }
 
 
-def send_sms(client, notification, sender, status_callback=None):
-    kwargs = {
+def build_message(notification, sender, status_callback=None):
+    message = {
         "body": notification.body,
         "from_": sender,
         "to": notification.user_target.target_user_id,
     }
     if status_callback:
-        kwargs["status_callback"] = status_callback
-    try:
-        message = client.messages.create(**kwargs)
-    except TwilioRestException as err:
-        return classify_rest_error(err)
-    except (requests.RequestException, TwilioException, ValueError, OSError) as err:
-        # Network trouble, time-outs, answers that are not JSON: try again.
-        return Outcome.transient(type(err).__name__, describe_error(err))
-    return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
+        message["status_callback"] = status_callback
+    return message
+
+
+def outcome_for(answer):
+    """A MessageInstance, or the exception its request raised, as an Outcome."""
+    if isinstance(answer, TwilioRestException):
+        return classify_rest_error(answer)
+    if isinstance(answer, BaseException):
+        # Network trouble, time-outs, answers that are not JSON, an SDK bug on
+        # one message: that message alone is tried again.
+        return Outcome.transient(type(answer).__name__, describe_error(answer))
+    return Outcome.sent(answer.sid, {"sid": answer.sid, "status": answer.status})
 
 
 def classify_rest_error(err):
