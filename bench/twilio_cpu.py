@@ -1,7 +1,7 @@
 """Process CPU and wall time per SMS on notify_admin's Twilio path.
 
     .venv/bin/python bench/twilio_cpu.py                     # 10,000 SMS, 20 ms
-    .venv/bin/python bench/twilio_cpu.py --n 5000 --modes channel async
+    .venv/bin/python bench/twilio_cpu.py --n 5000 --modes channel threaded
     .venv/bin/python bench/twilio_cpu.py --profile 2000  # where a message's CPU goes
 
 The fake Twilio server (the test suite's) runs in a process of its own on
@@ -9,24 +9,27 @@ The fake Twilio server (the test suite's) runs in a process of its own on
 counted. Modes, each over the same N messages:
 
 - ``channel``: notify_admin's real Twilio channel (``send_batch``, in batches
-  of the engine's BATCH_SIZE, requests in flight as configured) on notifications
-  built in memory; this process's user+sys CPU (``getrusage``, every thread)
-  and wall time over the sends.
-- ``async``: the same messages through the SDK's own asyncio client
-  (``AsyncTwilioHttpClient`` on aiohttp, ``messages.create_async``), as many
-  requests in flight as the channel, in one event loop; same outcome mapping.
+  of the engine's BATCH_SIZE, requests in flight as configured) on
+  notifications built in memory; this process's user+sys CPU (``getrusage``,
+  every thread) and wall time over the sends.
+- ``threaded``: the same messages through the SDK's threaded client
+  (``TwilioHttpClient``, requests), one Client and one pooled session for the
+  run, as many threads as the channel has requests in flight: the channel's
+  design before it moved to the SDK's asyncio client.
+- ``threaded-noenv``: the same with ``session.trust_env = False`` (requests
+  otherwise reads the environment's proxy settings on every request).
 - ``run``: ``process_notifications`` as a process (``bench/driver.py
   notify_admin deliver``) on a seeded SQLite database: the whole delivery
   (start-up, claims, recording), its user+sys CPU from ``wait4``.
 
-``--profile N`` sends N messages one after another through the channel's
-per-message path under cProfile and prints the functions with the most CPU.
+``--profile N`` sends N messages through the channel, then one after another
+through the threaded client, under cProfile (CPU time, this thread) and
+prints the functions with the most CPU.
 Figures only: on a loaded machine CPU per SMS is inflated (cache misses,
 preemption), so compare modes within one invocation.
 """
 
 import argparse
-import asyncio
 import cProfile
 import io
 import os
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,56 +88,51 @@ def channel_mode(rows):
     return outcomes
 
 
-def async_mode(rows):
-    from aiohttp import ClientSession, TCPConnector
-    from twilio.base.exceptions import TwilioRestException
-    from twilio.http.async_http_client import AsyncTwilioHttpClient
+def threaded_mode(rows, trust_env=True, sequential=False):
+    """The SDK's threaded client as the channel used it before, but with one
+    Client and one pooled requests session for the whole run: ``concurrency``
+    threads, each message one ``messages.create``. ``trust_env=False``: the
+    environment's proxy settings are not re-read on every request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from requests.adapters import HTTPAdapter
+    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
     from notify_admin import conf
     from notify_admin.channels import get_channel
-    from notify_admin.channels.base import Outcome, describe_error
-    from notify_admin.channels.twilio import PROVIDER, classify_rest_error
+    from notify_admin.channels.twilio import PROVIDER, build_message, outcome_for
 
     channel = get_channel("twilio")
     workers = channel.concurrency()
     sender = conf.get_target_setting(PROVIDER, "sender")
+    http_client = TwilioHttpClient(timeout=5)
+    http_client.session.trust_env = trust_env
+    adapter = HTTPAdapter(pool_maxsize=workers)
+    http_client.session.mount("http://", adapter)
+    http_client.session.mount("https://", adapter)
+    client = Client(
+        conf.get_target_setting(PROVIDER, "account_sid"),
+        conf.get_target_setting(PROVIDER, "auth_token"),
+        http_client=http_client,
+    )
+    client.api.base_url = conf.get_target_setting(PROVIDER, "base_url")
+    messages = client.messages
 
-    async def main():
-        http_client = AsyncTwilioHttpClient(timeout=5)
-        await http_client.session.close()
-        http_client.session = ClientSession(connector=TCPConnector(limit=workers))
-        client = Client(
-            conf.get_target_setting(PROVIDER, "account_sid"),
-            conf.get_target_setting(PROVIDER, "auth_token"),
-            http_client=http_client,
-        )
-        client.api.base_url = conf.get_target_setting(PROVIDER, "base_url")
-        messages = client.messages
-        gate = asyncio.Semaphore(workers)
-
-        async def send(row):
-            async with gate:
-                try:
-                    message = await messages.create_async(
-                        body=row.body, from_=sender, to=row.user_target.target_user_id
-                    )
-                except TwilioRestException as err:
-                    return row.pk, classify_rest_error(err)
-                except Exception as err:
-                    return row.pk, Outcome.transient(
-                        type(err).__name__, describe_error(err)
-                    )
-                return row.pk, Outcome.sent(
-                    message.sid, {"sid": message.sid, "status": message.status}
-                )
-
+    def send(row):
         try:
-            return dict(await asyncio.gather(*(send(row) for row in rows)))
-        finally:
-            await http_client.close()
+            answer = messages.create(**build_message(row, sender))
+        except Exception as err:
+            answer = err
+        return row.pk, outcome_for(answer)
 
-    return asyncio.run(main())
+    try:
+        if sequential:
+            return dict(map(send, rows))
+        with ThreadPoolExecutor(workers) as pool:
+            return dict(pool.map(send, rows))
+    finally:
+        http_client.session.close()
 
 
 def in_process(name, function, n, latency):
@@ -177,29 +176,19 @@ def report(name, n, cpu, wall, sent, received):
     return {"mode": name, "n": n, "cpu": cpu, "wall": wall, "received": received}
 
 
-def per_message_path():
-    """The threaded channel's per-message function, with what it needs per run."""
-    from notify_admin.channels import get_channel
-    from notify_admin.channels.twilio import send_sms
-
-    channel = get_channel("twilio")
-    client, sender = channel.client(), channel.sender()
-    return lambda row: send_sms(client, row, sender)
-
-
 def profile(n, top):
     """cProfile on CPU time (``time.thread_time``), everything on this thread:
-    the threaded path one message after another, then the async client."""
+    the channel (its event loop runs on the calling thread), then the SDK's
+    threaded client one message after another."""
     rows = notifications(n)
+    runs = [
+        ("channel", channel_mode),
+        ("threaded", partial(threaded_mode, sequential=True)),
+    ]
     with twilio_fake_process(0) as fake:
         point_at(fake["url"])
-        send = per_message_path()
-        send(rows[0])  # the connection and lazy imports, warm
-        runs = [
-            ("threaded", lambda rows: [send(row) for row in rows]),
-            ("async", async_mode),
-        ]
         for name, run in runs:
+            run(rows[:20])  # imports and first connections, warm
             profiler = cProfile.Profile(time.thread_time)
             profiler.enable()
             run(rows)
@@ -219,8 +208,8 @@ def main():
     parser.add_argument(
         "--modes",
         nargs="+",
-        default=["channel", "async", "run"],
-        choices=["channel", "async", "run"],
+        default=["channel", "threaded", "threaded-noenv", "run"],
+        choices=["channel", "threaded", "threaded-noenv", "run"],
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--top", type=int, default=25)
@@ -238,8 +227,12 @@ def main():
     for mode in args.modes:
         if mode == "channel":
             in_process("channel", channel_mode, args.n, args.latency)
-        elif mode == "async":
-            in_process("async", async_mode, args.n, args.latency)
+        elif mode == "threaded":
+            in_process(mode, threaded_mode, args.n, args.latency)
+        elif mode == "threaded-noenv":
+            in_process(
+                mode, partial(threaded_mode, trust_env=False), args.n, args.latency
+            )
         else:
             run_mode(args.n, args.latency)
 
