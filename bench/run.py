@@ -63,6 +63,8 @@ CHANNELS = {
     "twilio": ("twilio", None, [0, 20]),
 }
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+# The PostgreSQL databases a run creates and drops: PREFIX_SYSTEM[_tpl].
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "bench")
 # How each system was pointed at the fakes, where that took more than a
 # setting: printed (and written) with every table that has such a row.
 NOTES = {
@@ -146,7 +148,7 @@ def fresh_database(system, database):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         shutil.copy(template, target)
         return f"sqlite:///{target}"
-    template, name = f"bench_{system}_tpl", f"bench_{system}"
+    template, name = f"{PG_PREFIX}_{system}_tpl", f"{PG_PREFIX}_{system}"
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if not getattr(fresh_database, f"migrated_{system}", False):
         psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
