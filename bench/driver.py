@@ -168,10 +168,10 @@ def configuration(argv):
 
     text = f"process_notifications, defaults: BATCH_SIZE={conf.batch_size()}"
     if channel:
-        found = get_channel(channel)
-        concurrency = getattr(found, "concurrency", None)
-        if callable(concurrency):
-            text += f", {channel} concurrency={concurrency()}"
+        concurrency = getattr(get_channel(channel), "concurrency", None)
+        concurrency = concurrency() if callable(concurrency) else concurrency
+        if concurrency:
+            text += f", {channel} concurrency={concurrency}"
     return text
 
 

@@ -76,15 +76,33 @@ def point_at(url):
     settings.NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["base_url"] = url
 
 
-def channel_mode(rows):
-    from notify_admin import conf
+def run_channel():
+    """The Twilio channel as a run gets it: its own instance, opened once
+    where the channel has a run session (``open``/``close``)."""
     from notify_admin.channels import get_channel
 
     channel = get_channel("twilio")
+    if hasattr(channel, "copy"):
+        channel = channel.copy()
+    return channel
+
+
+def concurrency_of(channel):
+    value = channel.concurrency
+    return value() if callable(value) else value
+
+
+def channel_mode(rows):
+    from contextlib import nullcontext
+
+    from notify_admin import conf
+
+    channel = run_channel()
     size = conf.batch_size()
     outcomes = {}
-    for start in range(0, len(rows), size):
-        outcomes.update(channel.send_batch(rows[start : start + size]))
+    with channel if hasattr(channel, "open") else nullcontext():
+        for start in range(0, len(rows), size):
+            outcomes.update(channel.send_batch(rows[start : start + size]))
     return outcomes
 
 
@@ -100,11 +118,9 @@ def threaded_mode(rows, trust_env=True, sequential=False):
     from twilio.rest import Client
 
     from notify_admin import conf
-    from notify_admin.channels import get_channel
     from notify_admin.channels.twilio import PROVIDER, build_message, outcome_for
 
-    channel = get_channel("twilio")
-    workers = channel.concurrency()
+    workers = concurrency_of(run_channel())
     sender = conf.get_target_setting(PROVIDER, "sender")
     http_client = TwilioHttpClient(timeout=5)
     http_client.session.trust_env = trust_env
