@@ -49,6 +49,16 @@ def due_queryset(now, target=None, exclude_modules=()):
     return rows
 
 
+def count_due_of_modules(cutoff, target, module_names):
+    """How many due rows (of ``target``, if given) the channels
+    ``module_names`` have: one COUNT."""
+    return (
+        due_queryset(cutoff, target)
+        .filter(user_target__target__notification_module_name__in=module_names)
+        .count()
+    )
+
+
 def claim_due(size, *, cutoff, target=None, exclude_modules=()):
     """Claim up to ``size`` due rows; return ``(token, rows)``."""
     candidates = due_queryset(cutoff, target, exclude_modules).order_by(

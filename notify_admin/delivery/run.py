@@ -8,6 +8,7 @@ writes the DeliveryRun row, pushes every batch through the pipeline
 what a run would send, changing nothing.
 """
 
+import functools
 import logging
 import os
 import socket
@@ -103,15 +104,8 @@ def deliver_due(
     batches = due_batches(
         result, channels, size=size, limit=limit, cutoff=cutoff, target=target
     )
-
-    def waiting(module_names):
-        # Every due row of those targets, claimed by this run or not.
-        return (
-            claims.due_queryset(cutoff, target)
-            .filter(user_target__target__notification_module_name__in=module_names)
-            .count()
-        )
-
+    # Rows of unconfigured targets: every due one, claimed by this run or not.
+    waiting = functools.partial(claims.count_due_of_modules, cutoff, target)
     return execute(source, cutoff, channels, batches, result, progress, waiting)
 
 
