@@ -120,21 +120,6 @@ def test_connection_refused_is_retried_then_fails(fake_twilio, sms):
     assert "ConnectionError" in notification.attempts.get().error_code
 
 
-def test_missing_credentials_are_retried_not_crashed(fake_twilio, sms, settings):
-    settings.NOTIFICATION_SYSTEM_TARGETS = {
-        **settings.NOTIFICATION_SYSTEM_TARGETS,
-        "twilio_sms": {"base_url": fake_twilio.url},
-    }
-    notification = sms()
-    assert deliver_due().retried == 1
-    attempt = notification.attempts.get()
-    assert attempt.error_code == "not_configured"
-    assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]' in (
-        attempt.error_message
-    )
-    assert fake_twilio.messages == []
-
-
 def test_rate_limit_setting_spaces_requests(fake_twilio, sms, settings):
     settings.NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"] = 1000
     for number in NUMBERS:
