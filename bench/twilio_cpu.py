@@ -114,11 +114,13 @@ def threaded_mode(rows, trust_env=True, sequential=False):
     from concurrent.futures import ThreadPoolExecutor
 
     from requests.adapters import HTTPAdapter
+    from twilio.base.exceptions import TwilioRestException
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
     from notify_admin import conf
-    from notify_admin.channels.twilio import PROVIDER, build_message, outcome_for
+    from notify_admin.channels.base import Outcome, describe_error
+    from notify_admin.channels.twilio import PROVIDER, classify_rest_error
 
     workers = concurrency_of(run_channel())
     sender = conf.get_target_setting(PROVIDER, "sender")
@@ -136,11 +138,14 @@ def threaded_mode(rows, trust_env=True, sequential=False):
     messages = client.messages
 
     def send(row):
+        to = row.user_target.target_user_id
         try:
-            answer = messages.create(**build_message(row, sender))
+            answer = messages.create(body=row.body, from_=sender, to=to)
+        except TwilioRestException as err:
+            return row.pk, classify_rest_error(err)
         except Exception as err:
-            answer = err
-        return row.pk, outcome_for(answer)
+            return row.pk, Outcome.transient(type(err).__name__, describe_error(err))
+        return row.pk, Outcome.sent(answer.sid, {"sid": answer.sid})
 
     try:
         if sequential:
