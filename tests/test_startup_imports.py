@@ -1,7 +1,8 @@
 """Start-up imports only what the process uses (bench/startup.py measures it).
 
 The system checks run at every command's start; they load a built-in
-channel's module (and so its SDK) only for a target in use, and address
+channel's module (and so its SDK) only for a target in use, the Twilio
+channel imports its asyncio client (aiohttp) when a run opens it, and address
 validation imports phonenumbers when it validates a phone number. Run in a
 fresh interpreter on a database of its own: this process has imported
 everything already.
@@ -25,7 +26,7 @@ from django.core import checks
 from django.core.management import call_command
 
 call_command("migrate", verbosity=0)
-SDKS = ["phonenumbers", "exponent_server_sdk", "twilio", "requests"]
+SDKS = ["phonenumbers", "exponent_server_sdk", "twilio", "requests", "aiohttp"]
 loaded = lambda: [name for name in SDKS if name in sys.modules]
 seen = {}
 errors = [e.id for e in checks.run_checks()]
@@ -42,6 +43,15 @@ TargetUserRecord.objects.create(
 )
 errors = [e.id for e in checks.run_checks()]
 seen["expo in use"] = (loaded(), errors)
+
+TargetUserRecord.objects.create(
+    user=user,
+    target=NotificationTarget.objects.get(notification_module_name="twilio"),
+    target_user_id="+14155552671",
+    active=True,
+)
+errors = [e.id for e in checks.run_checks()]
+seen["twilio in use"] = (loaded(), errors)
 
 from notify_admin.validators import normalise_address
 seen["phone"] = normalise_address("twilio", " +1 415 555 2671 ")
@@ -74,6 +84,10 @@ def test_checks_import_a_channel_sdk_only_for_a_target_in_use(tmp_path):
     sdks, errors = seen["expo in use"]
     assert "exponent_server_sdk" in sdks
     assert "twilio" not in sdks and "phonenumbers" not in sdks
+    assert errors == []
+    # Twilio in use: its module loads, not the asyncio client it sends with.
+    sdks, errors = seen["twilio in use"]
+    assert "twilio" in sdks and "aiohttp" not in sdks
     assert errors == []
     assert seen["phone"] == "+14155552671"
     assert "phonenumbers" in seen["after phone"]

@@ -14,7 +14,6 @@ import time
 from twilio.base.exceptions import TwilioRestException
 
 from .base import Channel, Outcome
-from .twilio_async import AsyncSender
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
@@ -72,6 +71,10 @@ class TwilioChannel(Channel):
 
     def connect(self):
         """One Client over one aiohttp session and event loop for the run."""
+        # Imported here: aiohttp costs every process start (the system checks
+        # load this module), and only a run that sends SMS needs it.
+        from .twilio_async import AsyncSender
+
         sender = AsyncSender(
             self.required("account_sid"),
             self.required("auth_token"),
