@@ -142,8 +142,12 @@ def fresh_database(system, database):
     if database == "sqlite":
         template = WORK / f"{system}.template.sqlite3"
         target = WORK / f"{system}.sqlite3"
-        if not template.exists():
+        # Migrated afresh once per invocation: a template left by an earlier
+        # checkout would lack the migrations added since.
+        if not getattr(fresh_database, f"sqlite_{system}", False):
+            template.unlink(missing_ok=True)
             driver(python, system, "migrate", url=f"sqlite:///{template}")
+            setattr(fresh_database, f"sqlite_{system}", True)
         for suffix in ["", "-wal", "-shm"]:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         shutil.copy(template, target)
