@@ -246,7 +246,11 @@ def test_sixth_wrong_password_in_a_row_is_locked_out(console, browser):
     # Four ordinary refusals; the fifth failure locks "admin" out from this
     # address (django-axes answers 429), and the sixth is refused unchecked.
     assert statuses == [200, 200, 200, 200, 429, 429]
-    assert "too many" in guesser.content().lower()
+    # The lockout page, in the admin's look.
+    expect(guesser.locator("p.errornote")).to_contain_text(
+        "after 5 wrong passwords in a row, this account is locked from this address"
+    )
+    expect(guesser.locator("#site-name")).to_be_visible()
     # Even the right password is refused from there now ...
     assert submit_login(guesser, console, PASSWORD) == 429
     # ... while the same user logs in from elsewhere.
