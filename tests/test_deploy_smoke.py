@@ -79,7 +79,9 @@ def admin_connection():
 def smoke_database():
     """A database of the smoke test's own, beside the suite's test database."""
     db = settings.DATABASES["default"]
-    name = f"test_{db['NAME']}_deploy_smoke"[:63]
+    # test_<name>_deploy_smoke, whether or not pytest-django has already
+    # renamed the suite's database to test_<name>.
+    name = f"test_{db['NAME'].removeprefix('test_')}_deploy_smoke"[:63]
     with admin_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
