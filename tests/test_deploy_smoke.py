@@ -189,8 +189,12 @@ def test_login_page_and_hashed_stylesheet_through_gunicorn(console):
     assert headers["Content-Type"].startswith("text/css")
     assert headers["Content-Encoding"] == "gzip"  # WhiteNoise's compressed copy
     assert "immutable" in headers["Cache-Control"]
-    # The access log (README: --access-logfile -) shows the request.
-    assert stylesheet in console["log"].read_text()
+    # The access log (README: --access-logfile -) shows the request (gunicorn
+    # writes the line once the response is sent: give it a moment).
+    deadline = time.monotonic() + 10
+    while stylesheet not in console["log"].read_text():
+        assert time.monotonic() < deadline, console["log"].read_text()
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -273,3 +277,6 @@ def test_sixth_wrong_password_in_a_row_is_locked_out(console, browser):
 
     assert submit_login(guesser, console, PASSWORD) == 302
     expect(guesser.locator("#user-tools")).to_contain_text("Welcome, admin")
+    # The failures stay listed for the record.
+    guesser.goto(f"{console['url']}/admin/axes/accessfailurelog/?q={GUESSER_ADDRESS}")
+    expect(guesser.locator("#result_list tbody tr")).to_have_count(7)

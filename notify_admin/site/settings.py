@@ -192,6 +192,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "notify_admin_site/lockout.html"
+# Each failed login stays listed under "Access failures" after a reset.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 _cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 60)
 AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
 # The client's address: REMOTE_ADDR, or behind the proxy the right-most entry of
