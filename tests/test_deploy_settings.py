@@ -103,12 +103,16 @@ def test_without_the_proxy_variable_no_header_is_trusted(tmp_path):
     assert settings_under(env, tmp_path)["SECURE_PROXY_SSL_HEADER"] is None
 
 
-def test_hsts_seconds_must_be_a_number(tmp_path):
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DJANGO_SECURE_HSTS_SECONDS", "a year"), ("AXES_COOLOFF_MINUTES", "-5")],
+)
+def test_numbers_must_be_whole_and_not_negative(tmp_path, variable, value):
     env = machine_env(tmp_path)
-    env["DJANGO_SECURE_HSTS_SECONDS"] = "a year"
+    env[variable] = value
     done = run([sys.executable, "-c", SHOW], env, tmp_path)
     assert done.returncode != 0
-    assert "DJANGO_SECURE_HSTS_SECONDS environment variable must be a whole" in (
+    assert f"The {variable} environment variable must be a whole number" in (
         done.stderr
     )
 

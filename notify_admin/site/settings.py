@@ -51,12 +51,12 @@ def env_int(name, default):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    try:
-        return int(value)
-    except ValueError:
+    if not value.isdigit():
         raise ImproperlyConfigured(
-            f"The {name} environment variable must be a whole number (it is {value!r})."
-        ) from None
+            f"The {name} environment variable must be a whole number, 0 or more "
+            f"(it is {value!r})."
+        )
+    return int(value)
 
 
 def env_list(name, default=""):
@@ -197,8 +197,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 _cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 60)
 AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
 # The client's address: REMOTE_ADDR, or behind the proxy the right-most entry of
-# X-Forwarded-For (the one the proxy appended; anything left of it came from
-# the client). django-ipware picks it: no proxy hop is counted after it.
+# X-Forwarded-For, the one the proxy appended (anything left of it came from
+# the client). For django-ipware: no proxy hop after the client's entry, and
+# entries the client made up, even malformed ones, do not void the header.
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
 )
