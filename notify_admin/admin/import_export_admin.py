@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .formats import FORMATS, ImportFileError
-from .resources import COLUMNS, USER_FIELDS, check_columns, get_import_user_field
+from ..imports.columns import COLUMNS, USER_FIELDS, check_columns, get_import_user_field
+from ..imports.formats import FORMATS, ImportFileError
 
 USER_FIELD_CHOICES = [
     ("username", gettext_lazy("username")),

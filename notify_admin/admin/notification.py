@@ -12,6 +12,7 @@ from rangefilter.filters import DateRangeFilterBuilder
 from .. import delivery
 from ..channels.registry import get_channel
 from ..exceptions import NotificationSystemError
+from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification, NotificationOptOut
 from .actions import (
     GuardedActionsMixin,
@@ -24,7 +25,6 @@ from .actions import (
 from .forms import RescheduleForm
 from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
-from .resources import NotificationResource
 
 FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
 

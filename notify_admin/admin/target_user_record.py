@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ImportMixin
 
+from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
 from .actions import (
     GuardedActionsMixin,
@@ -17,7 +18,6 @@ from .actions import (
 from .filters import MineFilter
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
-from .resources import TargetUserRecordResource
 from .send_test import send_test_notifications
 
 
