@@ -76,9 +76,24 @@ class RunResult:
     opted_out: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    #: The DeliveryRun row of this run (None for a dry run).
+    run_id: int | None = None
+
+    #: The counters a DeliveryRun row keeps.
+    RUN_COUNTERS = (
+        "claimed",
+        "delivered",
+        "retried",
+        "failed",
+        "inactive",
+        "opted_out",
+    )
 
     def as_dict(self):
         return asdict(self)
+
+    def run_counts(self):
+        return {name: getattr(self, name) for name in self.RUN_COUNTERS}
 
     def summary(self):
         return (
@@ -189,7 +204,7 @@ def _run(source, cutoff, batches, progress):
     run = DeliveryRun.objects.create(
         source=source, host=socket.gethostname()[:255], pid=os.getpid()
     )
-    result = RunResult()
+    result = RunResult(run_id=run.pk)
     started = time.monotonic()
     try:
         with Pipeline(result, cutoff, progress) as pipeline:
@@ -205,12 +220,9 @@ def _run(source, cutoff, batches, progress):
 
 
 def _finish_run(run, result, error=""):
-    counts = result.as_dict()
-    counts.pop("skipped")
-    counts.pop("seconds")
     try:
         DeliveryRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(), error=error, **counts
+            finished_at=timezone.now(), error=error, **result.run_counts()
         )
     except Exception:
         if not error:
@@ -612,7 +624,13 @@ def record(token, rows, outcomes, opted_out, result, cutoff):
             TargetUserRecord.objects.filter(pk__in=dead_records).update(
                 active=False, modified=now
             )
-        insert_attempts(attempts, now)
+        insert_attempts(attempts, now, run_id=result.run_id)
+        # The run's row follows its progress, in the same transaction as the
+        # outcomes: a page polling it never sees more than was written.
+        DeliveryRun.objects.filter(pk=result.run_id).update(
+            claimed=result.claimed,
+            **{counter: F(counter) + count for counter, count in counts.items()},
+        )
     # Counted once written: a record() retried after a lost connection must
     # not count the batch twice.
     for counter, count in counts.items():
@@ -653,6 +671,7 @@ def _attempt(notification, outcome, status):
 
 ATTEMPT_COLUMNS = (
     "notification",
+    "run",
     "attempted_at",
     "outcome",
     "address",
@@ -663,7 +682,7 @@ ATTEMPT_COLUMNS = (
 )
 
 
-def insert_attempts(rows, attempted_at):
+def insert_attempts(rows, attempted_at, run_id=None):
     """Insert the batch's attempt rows: one multi-row INSERT (a few on SQLite,
     which binds at most 999 parameters per statement).
 
@@ -674,16 +693,18 @@ def insert_attempts(rows, attempted_at):
     if not rows:
         return
     if connection.vendor == "postgresql":
-        return _insert_attempts_unnest(rows, attempted_at)
+        return _insert_attempts_unnest(rows, attempted_at, run_id)
     meta = DeliveryAttempt._meta
     fields = [meta.get_field(name) for name in ATTEMPT_COLUMNS]
     notification_field, response_field = fields[0], fields[-1]
-    at = fields[1].get_db_prep_save(attempted_at, connection)
+    run = fields[1].get_db_prep_save(run_id, connection)
+    at = fields[2].get_db_prep_save(attempted_at, connection)
     # Most attempts (every plain success) carry no provider response.
     no_response = response_field.get_db_prep_save({}, connection)
     values = [
         (
             notification_field.get_db_prep_save(pk, connection),
+            run,
             at,
             *texts,
             response_field.get_db_prep_save(response, connection)
@@ -707,10 +728,10 @@ def insert_attempts(rows, attempted_at):
             )
 
 
-def _insert_attempts_unnest(rows, attempted_at):
+def _insert_attempts_unnest(rows, attempted_at, run_id):
     """PostgreSQL: the batch's attempt rows as one array per column.
 
-    ``INSERT ... SELECT FROM unnest(...)`` binds eight parameters whatever
+    ``INSERT ... SELECT FROM unnest(...)`` binds nine parameters whatever
     the batch size; a VALUES list of 500 rows binds 4,000, and psycopg parses
     a query that long afresh on every execution (it caches short ones only),
     which cost more than the rest of recording.
@@ -722,14 +743,16 @@ def _insert_attempts_unnest(rows, attempted_at):
     quote = connection.ops.quote_name
     sql = (
         "INSERT INTO {table} ({columns}) "
-        "SELECT n, %s, o, a, p, c, m, r::jsonb FROM unnest("
+        "SELECT n, %s::{run_type}, %s, o, a, p, c, m, r::jsonb FROM unnest("
         "%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
         "%s::text[]) AS t(n, o, a, p, c, m, r)"
     ).format(
         table=quote(meta.db_table),
+        # A NULL run would otherwise be sent as text.
+        run_type=meta.get_field("run").db_type(connection),
         columns=", ".join(
             quote(meta.get_field(name).column) for name in ATTEMPT_COLUMNS
         ),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [attempted_at, *map(list, columns[:-1]), responses])
+        cursor.execute(sql, [run_id, attempted_at, *map(list, columns[:-1]), responses])

@@ -414,3 +414,60 @@ def test_attempt_rows_keep_every_value_as_given(make_notification):
         "nested": [1, {"x": None}],
         "text": awkward,
     }
+
+
+# -- the run row: attempts point at it, its counters follow the run -----------
+
+
+def test_attempts_name_their_run_and_run_id_is_returned(make_notification):
+    first, second = make_notification(), make_notification()
+    result = deliver_due(batch_size=1)
+    run = DeliveryRun.objects.get()
+    assert result.run_id == run.pk
+    assert set(run.attempts.values_list("notification_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    # A second run's attempts belong to that run, not the first.
+    third = make_notification()
+    later = send_now(Notification.objects.filter(pk=third.pk))
+    assert later.run_id != run.pk
+    assert list(
+        DeliveryAttempt.objects.filter(run_id=later.run_id).values_list(
+            "notification_id", flat=True
+        )
+    ) == [third.pk]
+
+
+def test_attempts_outlive_their_run(make_notification):
+    make_notification()
+    deliver_due()
+    DeliveryRun.objects.all().delete()
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.run_id is None
+
+
+def test_dry_run_has_no_run_id(make_notification):
+    make_notification()
+    assert deliver_due(dry_run=True).run_id is None
+
+
+def test_run_row_counts_each_batch_as_it_is_recorded(make_notification, monkeypatch):
+    """A page polling the run row sees its counters grow batch by batch."""
+    from notify_admin import delivery
+
+    for _ in range(3):
+        make_notification()
+    seen = []
+    real_record = delivery.record
+
+    def record(token, rows, outcomes, opted_out, result, cutoff):
+        real_record(token, rows, outcomes, opted_out, result, cutoff)
+        run = DeliveryRun.objects.get(pk=result.run_id)
+        seen.append((run.delivered, run.finished_at is None))
+
+    monkeypatch.setattr(delivery, "record", record)
+    deliver_due(batch_size=1)
+    assert seen == [(1, True), (2, True), (3, True)]
+    run = DeliveryRun.objects.get()
+    assert (run.claimed, run.delivered) == (3, 3) and run.finished_at is not None
