@@ -10,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from notify_admin.admin.actions import action_name
+from notify_admin.admin.guards import action_name
 from notify_admin.admin.users import extend_user_admin
 from notify_admin.models import Notification, NotificationOptOut, TargetUserRecord
 

@@ -1,6 +1,7 @@
 import json
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -90,6 +91,21 @@ class Notification(models.Model):
     # ``claimed_until``; a dead worker's rows become due again after that.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # A staff cancellation (the admin's Cancel action): the row is OPTED_OUT,
+    # as the seed's statuses have no "cancelled", and these say who and when,
+    # so it can be told from a user's opt-out and undone.
+    cancelled_at = models.DateTimeField(
+        _("cancelled at"), null=True, blank=True, editable=False
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
