@@ -27,9 +27,12 @@ class ComposeSendForm(ComposeForm):
         label=_("Retry interval (seconds)"),
         min_value=0,
         max_value=7 * 24 * 3600,
+        required=False,
         help_text=_("How long to wait before a failed delivery is tried again."),
     )
-    max_retries = forms.IntegerField(label=_("Max retries"), min_value=0, max_value=50)
+    max_retries = forms.IntegerField(
+        label=_("Max retries"), min_value=0, max_value=50, required=False
+    )
     send_now = forms.BooleanField(
         label=_("Send now"),
         required=False,
@@ -60,6 +63,9 @@ class ComposeSendForm(ComposeForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("retry_time_interval", "max_retries"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = self.fields[name].initial
         title, body = cleaned.get("title"), cleaned.get("body")
         if not title or body is None:
             return cleaned
