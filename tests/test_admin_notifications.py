@@ -356,9 +356,7 @@ def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, rows, post_action
     assert list(logged(retry, admin))[0] == "Undo cancel (admin action)."
 
 
-def test_undo_cancel_leaves_users_who_opted_out_alone(
-    admin_client, rows, post_action
-):
+def test_undo_cancel_leaves_users_who_opted_out_alone(admin_client, rows, post_action):
     post_action(admin_client, Notification, "cancel", [rows["scheduled"]])
     NotificationOptOut.objects.create(user=rows["eggs"], active=True)
     post_action(admin_client, Notification, "undo_cancel", [rows["scheduled"]])

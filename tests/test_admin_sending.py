@@ -91,7 +91,7 @@ def test_send_now_confirms_then_delivers_through_the_engine(
     )
     page = sender_client.get(done["Location"])
     table = page.content.decode()
-    assert table.count("<tr class=\"na-outcome-") == 3
+    assert table.count('<tr class="na-outcome-') == 3
     for text in (eggs.username, ham.username, eggs.email, "+14155552671", "21211"):
         assert text in table
     listed = sender_client.get(
