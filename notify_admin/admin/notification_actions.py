@@ -39,10 +39,22 @@ def user_opted_out():
     )
 
 
-def with_skipped(text, skipped):
-    """``text`` (what was done, plural forms already chosen) + the skipped."""
+def change_rows(queryset, eligible, values, *, log_message, done):
+    """UPDATE the ``eligible`` rows of the selection with ``values`` and report:
+    one log entry per changed row, ``done(n)`` (plural forms chosen by the
+    caller) and how many of the selection were skipped. Returns
+    ``(changed rows, report, skipped count, summary)``; the caller says the
+    summary (``report.say(*summary)``) unless it reports otherwise."""
+    count = queryset.count()
+    changed = list(eligible)
+    Notification.objects.filter(pk__in=[n.pk for n in changed]).update(**values)
+    skipped = count - len(changed)
     tail = ngettext("%(n)d skipped.", "%(n)d skipped.", skipped) % {"n": skipped}
-    return f"{text}; {tail}"
+    summary = (
+        f"{done(len(changed))}; {tail}",
+        messages.SUCCESS if changed else messages.WARNING,
+    )
+    return changed, Report().changed(changed, log_message), skipped, summary
 
 
 @confirmed_action(
@@ -91,49 +103,50 @@ def send_now(model_admin, request, queryset):
 )
 def retry(model_admin, request, queryset):
     now = timezone.now()
-    count = queryset.count()
     eligible = (
         queryset.filter(status__in=FAILED_STATUSES, user_target__active=True)
         .filter(not_leased(now))
         .exclude(user_opted_out())
     )
-    changed = list(eligible)
     # The seed's rule 1: a SCHEDULED row has no attempted delivery; the
     # attempt history stays in the DeliveryAttempt rows.
-    Notification.objects.filter(pk__in=[n.pk for n in changed]).update(
-        status=Notification.SCHEDULED,
-        scheduled_delivery=now,
-        attempted_delivery=None,
-        retry_attempts=0,
-        claim_token=None,
-        claimed_until=None,
-        modified=now,
+    changed, report, skipped, summary = change_rows(
+        queryset,
+        eligible,
+        {
+            "status": Notification.SCHEDULED,
+            "scheduled_delivery": now,
+            "attempted_delivery": None,
+            "retry_attempts": 0,
+            "claim_token": None,
+            "claimed_until": None,
+            "modified": now,
+        },
+        log_message=gettext(
+            "Retry (admin action): back to SCHEDULED, retry counter reset."
+        ),
+        done=lambda n: (
+            ngettext(
+                "%(n)d notification scheduled for retry now",
+                "%(n)d notifications scheduled for retry now",
+                n,
+            )
+            % {"n": n}
+        ),
     )
-    report = Report().changed(
-        changed,
-        gettext("Retry (admin action): back to SCHEDULED, retry counter reset."),
-    )
-    skipped = count - len(changed)
     if changed and can_send(request.user):
         result = delivery.send_now(
             Notification.objects.filter(pk__in=[n.pk for n in changed]),
             source="admin",
         )
         return run_report(
-            request, result, label=gettext("Retry"), skipped=skipped, report=report
+            request,
+            result,
+            label=gettext("Retry"),
+            skipped=skipped,
+            report=report,
         )
-    return report.say(
-        with_skipped(
-            ngettext(
-                "%(n)d notification scheduled for retry now",
-                "%(n)d notifications scheduled for retry now",
-                len(changed),
-            )
-            % {"n": len(changed)},
-            skipped,
-        ),
-        messages.SUCCESS if changed else messages.WARNING,
-    )
+    return report.say(*summary)
 
 
 def reschedule_form(model_admin, request, queryset, data):
@@ -163,30 +176,20 @@ def reschedule_form(model_admin, request, queryset, data):
 def reschedule(model_admin, request, queryset, form):
     now = timezone.now()
     when = form.cleaned_data["scheduled_delivery"]
-    count = queryset.count()
-    eligible = queryset.open().filter(not_leased(now)).exclude(user_opted_out())
-    changed = list(eligible)
-    eligible.update(scheduled_delivery=when, modified=now)
-    return (
-        Report()
-        .changed(
-            changed,
-            gettext("Reschedule (admin action): scheduled delivery %(when)s.")
-            % {"when": when.isoformat()},
-        )
-        .say(
-            with_skipped(
-                ngettext(
-                    "%(n)d notification rescheduled",
-                    "%(n)d notifications rescheduled",
-                    len(changed),
-                )
-                % {"n": len(changed)},
-                count - len(changed),
-            ),
-            messages.SUCCESS if changed else messages.WARNING,
-        )
+    _, report, _, summary = change_rows(
+        queryset,
+        queryset.open().filter(not_leased(now)).exclude(user_opted_out()),
+        {"scheduled_delivery": when, "modified": now},
+        log_message=gettext("Reschedule (admin action): scheduled delivery %(when)s.")
+        % {"when": when.isoformat()},
+        done=lambda n: (
+            ngettext(
+                "%(n)d notification rescheduled", "%(n)d notifications rescheduled", n
+            )
+            % {"n": n}
+        ),
     )
+    return report.say(*summary)
 
 
 @confirmed_action(
@@ -205,33 +208,28 @@ def reschedule(model_admin, request, queryset, form):
 )
 def cancel(model_admin, request, queryset):
     now = timezone.now()
-    count = queryset.count()
-    eligible = queryset.open().filter(not_leased(now))
-    changed = list(eligible)
-    Notification.objects.filter(pk__in=[n.pk for n in changed]).open().update(
-        status=Notification.OPTED_OUT,
-        cancelled_at=now,
-        cancelled_by=request.user.pk,
-        claim_token=None,
-        claimed_until=None,
-        modified=now,
+    _, report, _, summary = change_rows(
+        queryset,
+        queryset.open().filter(not_leased(now)),
+        {
+            "status": Notification.OPTED_OUT,
+            "cancelled_at": now,
+            "cancelled_by": request.user.pk,
+            "claim_token": None,
+            "claimed_until": None,
+            "modified": now,
+        },
+        log_message=gettext("Cancel (admin action): marked OPTED_OUT."),
+        done=lambda n: (
+            ngettext(
+                "%(n)d notification cancelled (marked OPTED_OUT)",
+                "%(n)d notifications cancelled (marked OPTED_OUT)",
+                n,
+            )
+            % {"n": n}
+        ),
     )
-    return (
-        Report()
-        .changed(changed, gettext("Cancel (admin action): marked OPTED_OUT."))
-        .say(
-            with_skipped(
-                ngettext(
-                    "%(n)d notification cancelled (marked OPTED_OUT)",
-                    "%(n)d notifications cancelled (marked OPTED_OUT)",
-                    len(changed),
-                )
-                % {"n": len(changed)},
-                count - len(changed),
-            ),
-            messages.SUCCESS if changed else messages.WARNING,
-        )
-    )
+    return report.say(*summary)
 
 
 @confirmed_action(
@@ -249,37 +247,35 @@ def cancel(model_admin, request, queryset):
     ),
 )
 def undo_cancel(model_admin, request, queryset):
-    now = timezone.now()
-    count = queryset.count()
     eligible = queryset.filter(
         status=Notification.OPTED_OUT, cancelled_at__isnull=False
     ).exclude(user_opted_out())
-    changed = list(eligible)
-    Notification.objects.filter(pk__in=[n.pk for n in changed]).update(
-        status=Case(
-            When(attempted_delivery__isnull=True, then=Value(Notification.SCHEDULED)),
-            default=Value(Notification.RETRY),
-        ),
-        cancelled_at=None,
-        cancelled_by=None,
-        modified=now,
-    )
-    return (
-        Report()
-        .changed(changed, gettext("Undo cancel (admin action)."))
-        .say(
-            with_skipped(
-                ngettext(
-                    "%(n)d cancelled notification restored",
-                    "%(n)d cancelled notifications restored",
-                    len(changed),
-                )
-                % {"n": len(changed)},
-                count - len(changed),
+    _, report, _, summary = change_rows(
+        queryset,
+        eligible,
+        {
+            "status": Case(
+                When(
+                    attempted_delivery__isnull=True,
+                    then=Value(Notification.SCHEDULED),
+                ),
+                default=Value(Notification.RETRY),
             ),
-            messages.SUCCESS if changed else messages.WARNING,
-        )
+            "cancelled_at": None,
+            "cancelled_by": None,
+            "modified": timezone.now(),
+        },
+        log_message=gettext("Undo cancel (admin action)."),
+        done=lambda n: (
+            ngettext(
+                "%(n)d cancelled notification restored",
+                "%(n)d cancelled notifications restored",
+                n,
+            )
+            % {"n": n}
+        ),
     )
+    return report.say(*summary)
 
 
 NOTIFICATION_ACTIONS = [send_now, retry, reschedule, cancel, undo_cancel]
