@@ -93,7 +93,12 @@ def bad_primary_keys(model, values):
     """The posted values that are not primary keys ``model`` could have."""
     pk = model._meta.pk
     connection = connections[router.db_for_read(model)]
-    low, high = connection.ops.integer_field_range(pk.get_internal_type())
+    internal_type = pk.get_internal_type()
+    low, high = (
+        connection.ops.integer_field_range(internal_type)
+        if internal_type in connection.ops.integer_field_ranges
+        else (None, None)
+    )
     bad = []
     for value in values:
         try:
