@@ -75,7 +75,9 @@ class ComposeSendForm(ComposeForm):
         if modules & set(PUSH_MODULES):
             self.check_push(title, body, cleaned.get("extra"))
         if self.sizes:
+            # The bound field copied the help text when cleaning began.
             self.fields["body"].help_text = " ".join(self.sizes)
+            self["body"].help_text = self.fields["body"].help_text
         return cleaned
 
     def check_sms(self, body, accepted):
