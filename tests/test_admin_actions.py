@@ -56,7 +56,7 @@ def test_send_confirmation_warns_of_a_provider_that_is_not_configured(
         "twilio_sms": {},
     }
     page = post_action(admin_client, Notification, "send_now", sms_rows(2))
-    warnings = [w for w in page.context["warnings"]]
+    warnings = list(page.context["warnings"])
     assert len(warnings) == 1
     assert warnings[0].startswith("2 notifications go to Twilio, whose provider is")
     assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["auth_token"]' in warnings[0]
