@@ -78,8 +78,15 @@ def test_activate_and_deactivate_log_each_changed_record(
         admin_client, done
     )
     assert LogEntry.objects.filter(action_flag=CHANGE).count() == 2
-    post_action(admin_client, TargetUserRecord, "activate", [records["ham_mail"]])
-    assert TargetUserRecord.objects.get(pk=records["ham_mail"].pk).active
+    done = post_action(
+        admin_client, TargetUserRecord, "activate", [records["ham_mail"]]
+    )
+    activated = TargetUserRecord.objects.get(pk=records["ham_mail"].pk)
+    assert activated.active
+    assert activated.modified > records["ham_mail"].modified  # not left as it was
+    assert "Activate: 1 record changed, 0 already so." in messages_of(
+        admin_client, done
+    )
     assert LogEntry.objects.filter(
         object_id=str(records["ham_mail"].pk), change_message="Activate (admin action)."
     ).exists()
