@@ -194,3 +194,20 @@ def test_compose_uses_the_retry_defaults_from_settings(
         reverse("admin:notify_admin_notification_changelist") + link
     )
     assert [n.pk for n in listed.context["cl"].result_list] == [created.pk]
+
+
+def test_a_large_run_lists_a_page_of_rows_and_links_to_all(
+    admin_client, sms_rows, fake_twilio, monkeypatch
+):
+    from notify_admin.admin import results
+
+    monkeypatch.setattr(results, "RESULT_ROWS", 2)
+    rows = sms_rows(3)
+    result = delivery.send_now(Notification.objects.filter(pk__in=[r.pk for r in rows]))
+    page = admin_client.get(
+        reverse("admin:notify_admin_deliveryrun_result", args=[result.run_id])
+    )
+    body = page.content.decode()
+    assert len(page.context["attempts"]) == 2
+    assert "… and 1 more: see them in the list." in body
+    assert "Show these 3 notifications in the list" in body

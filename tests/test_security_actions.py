@@ -19,8 +19,10 @@ from django.urls import reverse
 from notify_admin.admin.guards import action_name
 from notify_admin.models import (
     DeliveryAttempt,
+    DeliveryRun,
     Notification,
     NotificationOptOut,
+    NotificationTarget,
     TargetUserRecord,
 )
 from tests.reliability_tally import tally
@@ -44,10 +46,12 @@ FORGED = [
 
 
 @pytest.fixture
-def world(make_user, make_record, make_notification):
+def world(make_user, make_record, make_notification, targets):
     user = make_user()
     record = make_record(user)
     return {
+        NotificationTarget: targets["email"],
+        DeliveryRun: DeliveryRun.objects.create(),
         Notification: make_notification(record),
         TargetUserRecord: record,
         NotificationOptOut: NotificationOptOut.objects.create(
@@ -59,7 +63,10 @@ def world(make_user, make_record, make_notification):
 
 def actions_of(model):
     model_admin = admin.site.get_model_admin(model)
-    return [action_name(model_admin.get_action(a)) for a in model_admin.actions]
+    # Django's own delete_selected too (the site-wide action).
+    return ["delete_selected"] + [
+        action_name(model_admin.get_action(a)) for a in model_admin.actions
+    ]
 
 
 def changelist(model):
@@ -68,7 +75,14 @@ def changelist(model):
 
 
 def snapshot():
-    tables = [Notification, TargetUserRecord, NotificationOptOut, DeliveryAttempt]
+    tables = [
+        Notification,
+        TargetUserRecord,
+        NotificationOptOut,
+        DeliveryAttempt,
+        DeliveryRun,
+        NotificationTarget,
+    ]
     return {m.__name__: sorted(map(repr, m.objects.values_list())) for m in tables}
 
 
@@ -81,15 +95,24 @@ def post(client, model, action, selected, **extra):
     return response
 
 
-@pytest.mark.parametrize(
-    "model", [Notification, TargetUserRecord, NotificationOptOut, "user"]
-)
+MODELS = [
+    Notification,
+    TargetUserRecord,
+    NotificationOptOut,
+    NotificationTarget,
+    DeliveryRun,
+    "user",
+]
+
+
+@pytest.mark.parametrize("model", MODELS)
 def test_forged_selections_get_a_message_in_every_action(admin_client, world, model):
     model = get_user_model() if model == "user" else model
     before = snapshot()
     logged = LogEntry.objects.count()
     # -1 is a key an integer column could hold (it names no row, tested below).
-    forged = [v for v in FORGED if not (v == "-1" and model is get_user_model())]
+    integer_key = model in (get_user_model(), DeliveryRun)
+    forged = [v for v in FORGED if not (v == "-1" and integer_key)]
     for action in actions_of(model):
         for value in forged:
             for extra in ({}, {"confirm": "yes"}):
@@ -105,12 +128,11 @@ def test_forged_selections_get_a_message_in_every_action(admin_client, world, mo
     assert LogEntry.objects.count() == logged
 
 
-@pytest.mark.parametrize(
-    "model", [Notification, TargetUserRecord, NotificationOptOut, "user"]
-)
+@pytest.mark.parametrize("model", MODELS)
 def test_selections_of_rows_that_do_not_exist(admin_client, world, model):
     model = get_user_model() if model == "user" else model
-    missing = str(uuid.uuid4()) if model is not get_user_model() else "987654"
+    integer_key = model in (get_user_model(), DeliveryRun)
+    missing = "987654" if integer_key else str(uuid.uuid4())
     before = snapshot()
     for action in actions_of(model):
         response = post(admin_client, model, action, [missing], confirm="yes")

@@ -1,12 +1,15 @@
+"""The delivery runs (read-only) and the result page of each run."""
+
 from django.contrib import admin
 from django.urls import path
 
 from ..models import DeliveryRun
+from .guards import GuardedActionsMixin
 from .results import run_result_view
 
 
 @admin.register(DeliveryRun)
-class DeliveryRunAdmin(admin.ModelAdmin):
+class DeliveryRunAdmin(GuardedActionsMixin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "finished_at",

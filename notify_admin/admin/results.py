@@ -26,6 +26,8 @@ from .actions import Report
 from .guards import can_send
 
 RUN_PARAMETER = "run"
+# The result page lists this many rows; the changelist link shows them all.
+RESULT_ROWS = 500
 
 
 def attempts_of(run_id):
@@ -111,12 +113,18 @@ def run_result_view(model_admin, request, run_id):
         run = get_object_or_404(DeliveryRun, pk=int(run_id))
     except (TypeError, ValueError, OverflowError):
         raise Http404(_("No such delivery run.")) from None
-    attempts = list(attempts_of(run.pk))
+    attempts = list(attempts_of(run.pk)[: RESULT_ROWS + 1])
+    total = len(attempts)
+    if total > RESULT_ROWS:
+        attempts = attempts[:RESULT_ROWS]
+        total = DeliveryAttempt.objects.filter(run_id=run.pk).count()
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Result of %(run)s") % {"run": run},
         "run": run,
         "attempts": attempts,
+        "total": total,
+        "more": total - len(attempts),
         "changelist_url": changelist_url(run.pk, model_admin.admin_site.name),
         "opts": Notification._meta,
     }
