@@ -1,8 +1,11 @@
+"""The DeliveryAttempt model: one row per try at delivering a notification."""
+
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .delivery_attempt_queryset import DeliveryAttemptQuerySet
 from .delivery_run import DeliveryRun
 from .notification import Notification
 
@@ -41,6 +44,8 @@ class DeliveryAttempt(models.Model):
     response = models.JSONField(
         _("provider response"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
+
+    objects = DeliveryAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery attempt")
