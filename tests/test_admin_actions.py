@@ -211,3 +211,17 @@ def test_a_large_run_lists_a_page_of_rows_and_links_to_all(
     assert len(page.context["attempts"]) == 2
     assert "… and 1 more: see them in the list." in body
     assert "Show these 3 notifications in the list" in body
+
+
+def test_send_now_to_an_unconfigured_provider_says_so_and_sends_nothing(
+    admin_client, post_action, sms_rows, settings
+):
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "twilio_sms": {},
+    }
+    rows = sms_rows(2)
+    done = post_action(admin_client, Notification, "send_now", rows, confirm="yes")
+    shown = [str(m) for m in admin_client.get(done.url).context["messages"]]
+    assert any("2 not sent (provider not configured)" in m for m in shown), shown
+    assert set(Notification.objects.values_list("status", flat=True)) == {"SCHEDULED"}

@@ -1,36 +1,36 @@
-"""Which selected notifications would go to a provider that is not configured.
+"""Which selected rows would go to a provider that is not configured.
 
-The send confirmation warns before such rows are sent. ``unconfigured_targets``
-is the one place that asks the channels; it asks ``check_settings()`` of each
-channel the selection uses (one query for the selection, no network).
+The send confirmations warn before such rows are sent (the engine would leave
+them unsent and count them as ``not_configured``). The engine decides what
+"not configured" means (``delivery.not_configured_targets``); this module
+only counts the selected rows per such target: two queries, no network.
 """
 
 from django.db.models import Count
 from django.utils.translation import ngettext
 
-from ..channels.registry import get_channel
-from ..exceptions import NotificationSystemError
-
-
-def missing_settings(module_name):
-    """The settings a channel still needs ([] when it is ready to send)."""
-    try:
-        return list(get_channel(module_name).check_settings())
-    except (NotificationSystemError, LookupError, ImportError) as err:
-        return [str(err)]
+from ..delivery import not_configured_targets
 
 
 def unconfigured_targets(queryset, target_path="user_target__target"):
     """``[(target name, row count, [missing setting])]`` for the selected rows
     (notifications; records with ``target_path="target"``) whose target's
     provider is not configured."""
-    name, module = f"{target_path}__name", f"{target_path}__notification_module_name"
-    per_target = queryset.order_by().values(name, module).annotate(rows=Count("pk"))
+    missing = {
+        target.pk: (target, names) for target, names in not_configured_targets().items()
+    }
+    if not missing:
+        return []
+    per_target = (
+        queryset.order_by()
+        .filter(**{f"{target_path}__in": list(missing)})
+        .values(target_path)
+        .annotate(rows=Count("pk"))
+    )
     found = []
     for row in per_target:
-        missing = missing_settings(row[module])
-        if missing:
-            found.append((row[name], row["rows"], missing))
+        target, names = missing[row[target_path]]
+        found.append((target.name, row["rows"], list(names)))
     return sorted(found)
 
 
