@@ -125,32 +125,28 @@ def reset_email_target(model_admin, request, queryset):
     return reset_report(*reset_email_targets(users))
 
 
-@confirmed_action(
-    permissions=["change"],
-    description=_("Activate"),
-    confirm=Confirm(
-        title=_("Activate"),
-        question=_("Activate these target user records?"),
-        submit_label=_("Activate"),
-        rows=record_rows,
-    ),
-)
-def activate(model_admin, request, queryset):
-    return set_active(queryset, True)
+def set_active_action(name, verb, question, active):
+    """The Activate / Deactivate action (the same act, either way)."""
+
+    def act(model_admin, request, queryset):
+        return set_active(queryset, active)
+
+    act.__name__ = act.__qualname__ = name
+    return confirmed_action(
+        permissions=["change"],
+        description=verb,
+        confirm=Confirm(
+            title=verb, question=question, submit_label=verb, rows=record_rows
+        ),
+    )(act)
 
 
-@confirmed_action(
-    permissions=["change"],
-    description=_("Deactivate"),
-    confirm=Confirm(
-        title=_("Deactivate"),
-        question=_("Deactivate these target user records?"),
-        submit_label=_("Deactivate"),
-        rows=record_rows,
-    ),
+activate = set_active_action(
+    "activate", _("Activate"), _("Activate these target user records?"), True
 )
-def deactivate(model_admin, request, queryset):
-    return set_active(queryset, False)
+deactivate = set_active_action(
+    "deactivate", _("Deactivate"), _("Deactivate these target user records?"), False
+)
 
 
 @confirmed_action(
