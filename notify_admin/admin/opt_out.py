@@ -73,20 +73,25 @@ def opt_out_report(created, activated, opted_out):
     )
 
 
-@confirmed_action(
-    permissions=["change"],
-    description=_(
-        "Opt out: activate the selected opt-outs (open notifications become OPTED_OUT)"
-    ),
-    confirm=Confirm(
-        title=_("Opt out"),
+def opt_out_confirmation(title, rows):
+    """The confirmation of an opt-out (opt-out and user admins alike)."""
+    return Confirm(
+        title=title,
         question=_(
             "Opt these users out? Their SCHEDULED and RETRY notifications "
             "become OPTED_OUT."
         ),
         submit_label=_("Yes, opt out"),
-        rows=opt_out_rows,
+        rows=rows,
+    )
+
+
+@confirmed_action(
+    permissions=["change"],
+    description=_(
+        "Opt out: activate the selected opt-outs (open notifications become OPTED_OUT)"
     ),
+    confirm=opt_out_confirmation(_("Opt out"), opt_out_rows),
 )
 def opt_out(model_admin, request, queryset):
     return opt_out_report(*opt_out_users(queryset.values_list("user_id", flat=True)))

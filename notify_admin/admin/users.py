@@ -36,7 +36,12 @@ from .guards import (
     guard_actions,
     refuse_bad_selection,
 )
-from .opt_out import can_manage_opt_outs, opt_out_report, opt_out_users
+from .opt_out import (
+    can_manage_opt_outs,
+    opt_out_confirmation,
+    opt_out_report,
+    opt_out_users,
+)
 from .results import run_report
 from .rows import user_rows
 from .target_user_record import can_manage_records, reset_email_targets, reset_report
@@ -50,15 +55,7 @@ LINK_BY_ID = 50
     description=_(
         "Opt out of notifications (their open notifications become OPTED_OUT)"
     ),
-    confirm=Confirm(
-        title=_("Opt out of notifications"),
-        question=_(
-            "Opt these users out? Their SCHEDULED and RETRY notifications "
-            "become OPTED_OUT."
-        ),
-        submit_label=_("Yes, opt out"),
-        rows=user_rows,
-    ),
+    confirm=opt_out_confirmation(_("Opt out of notifications"), user_rows),
 )
 def notify_opt_out(modeladmin, request, queryset):
     return opt_out_report(*opt_out_users(queryset.values_list("pk", flat=True)))
