@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from notify_admin.admin.formats import escape_formula, unescape_formula
-from notify_admin.admin.resources import NotificationResource
+from notify_admin.imports.formats import escape_formula, unescape_formula
+from notify_admin.imports.notifications import NotificationResource
 from notify_admin.models import Notification, TargetUserRecord
 
 from .csv_helpers import (

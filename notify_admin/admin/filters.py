@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -47,3 +48,50 @@ def _as_pks(pk_field, object_ids):
         except ValidationError:
             continue
     return pks
+
+
+class RunFilter(admin.SimpleListFilter):
+    """``?run=<id>``: the notifications one delivery run attempted (the link
+    on a sending action's result page). Shown in the sidebar only when set."""
+
+    title = _("delivery run")
+    parameter_name = "run"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if value and value.isdigit():
+            return [(value, _("Run %(run)s") % {"run": value})]
+        return []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit() or len(value) > 18:
+            raise IncorrectLookupParameters(_("A run is named by its number."))
+        from ..models import DeliveryAttempt
+
+        attempted = DeliveryAttempt.objects.filter(run_id=int(value))
+        return queryset.filter(pk__in=attempted.values("notification_id"))
+
+
+class OptedOutFilter(admin.SimpleListFilter):
+    """Tells a staff cancellation (Cancel action) from a user's opt-out: both
+    leave the row OPTED_OUT, the seed's status for "never to be sent"."""
+
+    title = _("opted out or cancelled")
+    parameter_name = "opted_out"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("user", _("Opted out by the user")),
+            ("cancelled", _("Cancelled by staff")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "user":
+            return queryset.filter(status="OPTED_OUT", cancelled_at__isnull=True)
+        if value == "cancelled":
+            return queryset.filter(status="OPTED_OUT", cancelled_at__isnull=False)
+        return queryset

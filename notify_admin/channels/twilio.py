@@ -1,21 +1,20 @@
-"""SMS through the ``twilio`` SDK (``client.messages.create``).
+"""SMS through the ``twilio`` SDK (``client.messages.create``): build,
+transmit, classify.
 
-Requests run in a bounded thread pool (``concurrency``, default 16) with an
-optional per-second rate limit; each answer maps to an Outcome.
+One Client over one pooled requests session per run; the base sends
+``concurrency`` requests at once (default 16), spaced by an optional
+per-second ``rate_limit``.
 """
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import requests
 from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .. import conf
-from .base import Channel, Outcome, describe_error
+from .base import Channel, Outcome
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
@@ -57,12 +56,7 @@ class TwilioChannel(Channel):
     module_name = MODULE_NAME
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
-
-    def setting(self, key, default=None):
-        return conf.get_target_setting(PROVIDER, key, default)
-
-    def sender(self):
-        return conf.get_target_setting(PROVIDER, "sender")
+    default_concurrency = DEFAULT_CONCURRENCY
 
     def preview(self, notification):
         return {
@@ -71,67 +65,55 @@ class TwilioChannel(Channel):
             "body": notification.body,
         }
 
-    def concurrency(self):
-        return max(1, int(self.setting("concurrency") or DEFAULT_CONCURRENCY))
-
-    def client(self):
-        timeout = float(self.setting("timeout") or DEFAULT_TIMEOUT)
-        http_client = TwilioHttpClient(timeout=timeout)
+    def connect(self):
+        """One Client over one requests session for the whole run."""
+        http_client = TwilioHttpClient(
+            timeout=float(self.setting("timeout", DEFAULT_TIMEOUT))
+        )
         # One kept-alive connection per worker thread; the SDK's default pool
         # (cpu count + 4) would open and drop connections under the pool.
-        adapter = HTTPAdapter(pool_maxsize=self.concurrency())
+        adapter = HTTPAdapter(pool_maxsize=self.concurrency)
         http_client.session.mount("https://", adapter)
         http_client.session.mount("http://", adapter)
         client = Client(
-            conf.get_target_setting(PROVIDER, "account_sid"),
-            conf.get_target_setting(PROVIDER, "auth_token"),
+            self.required("account_sid"),
+            self.required("auth_token"),
             http_client=http_client,
         )
         base_url = self.setting("base_url")
         if base_url:
             client.api.base_url = base_url
+        self.sender = self.required("sender")
+        self.limiter = RateLimiter(self.setting("rate_limit"))
         return client
 
-    def send_batch(self, notifications):
-        client = self.client()
-        sender = self.sender()
+    def disconnect(self, client):
+        client.http_client.session.close()
+
+    def build(self, notification):
+        message = {
+            "body": notification.body,
+            "from_": self.sender,
+            "to": notification.user_target.target_user_id,
+        }
         callback = self.setting("status_callback")
-        limiter = RateLimiter(self.setting("rate_limit"))
-        workers = self.concurrency()
+        if callback:
+            message["status_callback"] = callback
+        return message
 
-        def send(notification):
-            limiter.wait()
-            try:
-                outcome = send_sms(client, notification, sender, callback)
-            except Exception as err:
-                # An SDK bug on one message must not turn the whole batch
-                # (some of it already sent) into retries.
-                outcome = Outcome.transient(type(err).__name__, describe_error(err))
-            return notification.pk, outcome
+    def transmit(self, messages):
+        (message,) = messages
+        self.limiter.wait()
+        return [self.session.messages.create(**message)]
 
-        try:
-            with ThreadPoolExecutor(min(workers, len(notifications))) as pool:
-                return dict(pool.map(send, notifications))
-        finally:
-            client.http_client.session.close()
+    def classify(self, message):
+        return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
 
-
-def send_sms(client, notification, sender, status_callback=None):
-    kwargs = {
-        "body": notification.body,
-        "from_": sender,
-        "to": notification.user_target.target_user_id,
-    }
-    if status_callback:
-        kwargs["status_callback"] = status_callback
-    try:
-        message = client.messages.create(**kwargs)
-    except TwilioRestException as err:
-        return classify_rest_error(err)
-    except (requests.RequestException, TwilioException, ValueError, OSError) as err:
+    def classify_error(self, err):
+        if isinstance(err, TwilioRestException):
+            return classify_rest_error(err)
         # Network trouble, time-outs, answers that are not JSON: try again.
-        return Outcome.transient(type(err).__name__, describe_error(err))
-    return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
+        return super().classify_error(err)
 
 
 def classify_rest_error(err):

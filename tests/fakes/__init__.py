@@ -7,8 +7,9 @@ context managers or with ``start()`` / ``stop()``; ``stop()`` also makes the
 address refuse connections.
 """
 
+from .coop import FakeCoopServer
 from .expo import FakeExpoServer
 from .smtp import FakeSMTPServer
 from .twilio import FakeTwilioServer
 
-__all__ = ["FakeExpoServer", "FakeSMTPServer", "FakeTwilioServer"]
+__all__ = ["FakeCoopServer", "FakeExpoServer", "FakeSMTPServer", "FakeTwilioServer"]

@@ -13,8 +13,8 @@ from django.db.models import Q
 from ...delivery import deliver_due, plan_due
 from ...models import NotificationTarget
 
-# Problems of one target only: its rows are recorded as failed (or retried)
-# at send time, so they must not stop the delivery of everything else.
+# Problems of one target only: its rows are left unsent (or failed, for an
+# unknown channel) at send time, so they must not stop everything else.
 PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
 
 
@@ -111,6 +111,12 @@ class Command(BaseCommand):
         if progress is not None:
             progress.done()
         self.stdout.write(result.summary())
+        for module_name, missing in result.missing_settings.items():
+            self.stderr.write(
+                f"Not sent: the {module_name!r} channel is not configured "
+                f"(missing {', '.join(missing)}); its notifications wait, "
+                "untouched, for a configured run."
+            )
         return result
 
     def loop(self, options):
