@@ -47,3 +47,20 @@ def _as_pks(pk_field, object_ids):
         except ValidationError:
             continue
     return pks
+
+
+class DueFilter(admin.SimpleListFilter):
+    """ "Due now": the rows the next delivery run would pick up
+    (``Notification.objects.due()``), as counted on the dashboard."""
+
+    title = _("delivery")
+    parameter_name = "due"
+    NOW = "now"
+
+    def lookups(self, request, model_admin):
+        return [(self.NOW, _("Due now"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != self.NOW:
+            return queryset
+        return queryset.due()

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
-from rangefilter.filters import DateRangeFilterBuilder
+from rangefilter.filters import DateRangeFilterBuilder, DateTimeRangeFilterBuilder
 
 from .. import delivery
 from ..channels.registry import get_channel
@@ -21,7 +21,9 @@ from .actions import (
     needs_confirmation,
     render_action_page,
 )
-from .forms import RescheduleForm
+from .change_page import NotificationChangePageMixin
+from .filters import DueFilter
+from .forms import NotificationForm, RescheduleForm
 from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
 from .resources import NotificationResource
@@ -65,10 +67,15 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(
-    GuardedActionsMixin, LoggedExportMixin, ExportActionMixin, admin.ModelAdmin
+    NotificationChangePageMixin,
+    GuardedActionsMixin,
+    LoggedExportMixin,
+    ExportActionMixin,
+    admin.ModelAdmin,
 ):
     # Export: the button (filtered list) and the "Export selected" action.
     resource_classes = [NotificationResource]
+    form = NotificationForm
     change_list_template = "admin/notify_admin/change_list.html"
     list_display = [
         "title",
@@ -81,6 +88,7 @@ class NotificationAdmin(
         "retries_display",
     ]
     list_filter = [
+        DueFilter,
         "status",
         "user_target__target",
         (
@@ -88,12 +96,13 @@ class NotificationAdmin(
             DateRangeFilterBuilder(title=_("scheduled delivery (range)")),
         ),
         (
+            # Date and time: the dashboard links to "the last 24 hours".
             "attempted_delivery",
-            DateRangeFilterBuilder(title=_("attempted delivery (range)")),
+            DateTimeRangeFilterBuilder(title=_("attempted delivery (range)")),
         ),
     ]
     list_select_related = ["user_target__user", "user_target__target"]
-    raw_id_fields = ["user_target"]
+    autocomplete_fields = ["user_target"]
     readonly_fields = ["preview", "created", "modified"]
     inlines = [DeliveryAttemptInline]
     actions = ["send_now", "retry", "reschedule", "cancel"]
@@ -153,6 +162,14 @@ class NotificationAdmin(
             content = channel.preview(obj)
         except (NotificationSystemError, LookupError, ValueError) as err:
             return format_html('<span class="na-error">{}</span>', err)
+        except Exception as err:  # noqa: BLE001
+            # A template named in ``extra`` can fail in any way; the preview
+            # shows why instead of breaking the change page.
+            return format_html(
+                '<span class="na-error">{}</span>',
+                gettext("This notification cannot be rendered: %(error)s")
+                % {"error": f"{type(err).__name__}: {err}"},
+            )
         return render_to_string(
             "admin/notify_admin/includes/preview.html",
             {"preview": content, "extra_items": _preview_items(content)},
