@@ -57,8 +57,9 @@ def can_autocomplete(site, model):
     return bool(site.get_model_admin(model).search_fields)
 
 
-class ChangePageMixin:
-    """Mix into a ModelAdmin before ``admin.ModelAdmin``."""
+class UserAutocompleteMixin:
+    """Mix into a ModelAdmin before ``admin.ModelAdmin``; keep the fields in
+    ``raw_id_fields`` too, for sites whose user admin cannot autocomplete."""
 
     #: Foreign keys to the user model shown as autocomplete pickers when the
     #: site's user admin allows it (raw-id inputs otherwise).
@@ -72,6 +73,14 @@ class ChangePageMixin:
             fields += [f for f in self.user_autocomplete_fields if f not in fields]
         return fields
 
+
+class NotificationChangePageMixin:
+    """Mix into the notification ModelAdmin before ``admin.ModelAdmin``."""
+
+    change_form_template = "admin/notify_admin/notification/change_form.html"
+    # import-export's "Export" box under the form: the changelist exports.
+    show_change_form_export = False
+
     def render_change_form(self, request, context, add=False, change=False, **kw):
         obj = kw.get("obj")
         context["notify_buttons"] = (
@@ -82,12 +91,6 @@ class ChangePageMixin:
             f"{self.opts.model_name}_changelist"
         )
         return super().render_change_form(request, context, add, change, **kw)
-
-
-class NotificationChangePageMixin(ChangePageMixin):
-    change_form_template = "admin/notify_admin/notification/change_form.html"
-    # import-export's "Export" box under the form: the changelist exports.
-    show_change_form_export = False
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

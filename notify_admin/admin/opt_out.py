@@ -12,6 +12,7 @@ from .actions import (
     needs_confirmation,
     render_action_page,
 )
+from .change_page import UserAutocompleteMixin
 
 
 def can_manage_opt_outs(user):
@@ -66,11 +67,14 @@ def report_opt_out(model_admin, request, created, activated, opted_out):
 
 
 @admin.register(NotificationOptOut)
-class NotificationOptOutAdmin(GuardedActionsMixin, admin.ModelAdmin):
+class NotificationOptOutAdmin(
+    UserAutocompleteMixin, GuardedActionsMixin, admin.ModelAdmin
+):
     list_display = ["user", "user_email", "active", "modified"]
     list_filter = ["active"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+    user_autocomplete_fields = ["user"]
     actions = ["opt_out", "opt_back_in"]
     show_full_result_count = False
 

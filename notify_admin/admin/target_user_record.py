@@ -14,6 +14,7 @@ from .actions import (
     needs_confirmation,
     render_action_page,
 )
+from .change_page import UserAutocompleteMixin
 from .filters import MineFilter
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
@@ -74,6 +75,7 @@ def report_reset(model_admin, request, records, skipped):
 
 @admin.register(TargetUserRecord)
 class TargetUserRecordAdmin(
+    UserAutocompleteMixin,
     GuardedActionsMixin,
     RecordImportMixin,
     ImportMixin,
@@ -101,6 +103,8 @@ class TargetUserRecordAdmin(
     list_select_related = ["user", "target"]
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
+    user_autocomplete_fields = ["user"]
+    show_change_form_export = False
     actions = [
         "reset_email_target",
         "activate",
