@@ -104,6 +104,8 @@ class TargetUserRecordAdmin(
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
     user_autocomplete_fields = ["user"]
+    # Also the order of the notification form's record picker (autocomplete).
+    ordering = ["target_user_id", "pk"]
     show_change_form_export = False
     actions = [
         "reset_email_target",
