@@ -22,7 +22,7 @@ from .actions import (
     render_action_page,
 )
 from .change_page import NotificationChangePageMixin
-from .filters import DueFilter
+from .filters import DueFilter, UserFilter
 from .forms import NotificationForm, RescheduleForm
 from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
@@ -89,6 +89,7 @@ class NotificationAdmin(
     ]
     list_filter = [
         DueFilter,
+        UserFilter,
         "status",
         "user_target__target",
         (
