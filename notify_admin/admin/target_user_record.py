@@ -20,6 +20,7 @@ from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
 from .resources import TargetUserRecordResource
 from .send_test import send_test_notifications
+from .streaming_export import StreamingExportMixin
 
 
 def can_manage_records(user):
@@ -79,6 +80,7 @@ class TargetUserRecordAdmin(
     GuardedActionsMixin,
     RecordImportMixin,
     ImportMixin,
+    StreamingExportMixin,
     LoggedExportMixin,
     ExportActionMixin,
     admin.ModelAdmin,
