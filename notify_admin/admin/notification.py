@@ -27,6 +27,7 @@ from .forms import NotificationForm, RescheduleForm
 from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
 from .resources import NotificationResource
+from .search import NotificationSearchMixin
 from .streaming_export import StreamingExportMixin
 
 FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
@@ -69,6 +70,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Notification)
 class NotificationAdmin(
     NotificationChangePageMixin,
+    NotificationSearchMixin,
     GuardedActionsMixin,
     StreamingExportMixin,
     LoggedExportMixin,
