@@ -130,7 +130,9 @@ def seed(reseed):
     with connection.cursor() as cursor:
         cursor.execute(SEED_SQL, {"users": USERS, "notifications": NOTIFICATIONS})
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does in time: statistics, and the visibility map
+        # that lets index-only scans skip the table.
+        cursor.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
 
 

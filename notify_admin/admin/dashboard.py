@@ -9,22 +9,32 @@
 
 Every figure comes with the URL of the notification changelist filtered to
 exactly the rows it counts (the sidebar's own filter parameters).
+
+Over a big table (the planner estimates more than ``CACHE_ABOVE`` rows) the
+figures are computed at most once per NOTIFICATION_SYSTEM_DASHBOARD_CACHE_SECONDS
+(default 60) and kept in Django's cache: a page then costs one estimate query.
+Smaller tables are counted live on every request.
 """
 
 import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from .. import conf
 from ..models import DeliveryRun, Notification, NotificationTarget
 from .chart import bar_chart
 from .filters import DueFilter
+from .pagination import table_estimate
 
 FAILED = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
 CHART_DAYS = 14
+CACHE_ABOVE = 100_000
+CACHE_KEY = "notify_admin:dashboard:{tz}"
 TARGET_PARAM = "user_target__target__id__exact"
 # The attempted-delivery range filter (rangefilter's DateTimeRangeFilter).
 SINCE_DATE = "attempted_delivery__range__gte_0"
@@ -163,6 +173,19 @@ def latest_run():
 
 
 def dashboard(now=None):
+    """The figures, from the cache when the table is big (see above)."""
+    seconds = int(conf.get_setting("DASHBOARD_CACHE_SECONDS", 60))
+    if not seconds or (table_estimate(Notification) or 0) <= CACHE_ABOVE:
+        return compute_dashboard(now)
+    key = CACHE_KEY.format(tz=timezone.get_current_timezone_name())
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute_dashboard(now)
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def compute_dashboard(now=None):
     now = now or timezone.now()
     days = daily_outcomes(now)
     chart = bar_chart(days)
