@@ -177,19 +177,40 @@ def _days_ago(days):
 
 
 def measure(client, url, repeat):
+    """``(wall ms median, wall ms max, CPU ms, SQL ms, queries)`` for ``url``.
+
+    CPU is this process's own (Python: view, forms, template); SQL is the time
+    spent waiting on PostgreSQL. On a loaded machine the wall time also holds
+    the time spent waiting for a CPU; CPU + SQL is closer to an idle server's.
+    """
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     response = client.get(url)  # warm-up (and the page must work)
     assert response.status_code == 200, (url, response.status_code)
-    times, queries = [], None
+    walls, cpus, sqls = [], [], []
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
+        sql = []
+
+        def timed(execute, *args, sql=sql):
             started = time.perf_counter()
+            try:
+                return execute(*args)
+            finally:
+                sql.append(time.perf_counter() - started)
+
+        with connection.execute_wrapper(timed):
+            cpu, started = time.process_time(), time.perf_counter()
             client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        queries = len(captured)
-    return statistics.median(times), max(times), queries
+            walls.append((time.perf_counter() - started) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+        sqls.append(sum(sql) * 1000)
+    return (
+        statistics.median(walls),
+        max(walls),
+        statistics.median(cpus),
+        statistics.median(sqls),
+        len(sql),
+    )
 
 
 def main():
@@ -219,12 +240,21 @@ def main():
         f"{DeliveryAttempt.objects.count():,}"
         + (f"; seeded in {seconds:.0f} s" if seconds else "")
     )
-    print(f"\n| page | server time, median (max) | queries | target {TARGET_MS} ms |")
-    print("| --- | ---: | ---: | --- |")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"\n| page | server time, median (max) | CPU + SQL | queries "
+        f"| under {TARGET_MS} ms |"
+    )
+    print("| --- | ---: | ---: | ---: | --- |")
     for name, page_url in pages():
-        median, worst, queries = measure(client, page_url, args.repeat)
-        verdict = "met" if median < TARGET_MS else "**missed**"
-        print(f"| {name} | {median:.0f} ms ({worst:.0f}) | {queries} | {verdict} |")
+        wall, worst, cpu, sql, queries = measure(client, page_url, args.repeat)
+        verdict = "met" if wall < TARGET_MS else "**missed**"
+        if wall >= TARGET_MS and cpu + sql < TARGET_MS:
+            verdict += " (CPU + SQL met)"
+        print(
+            f"| {name} | {wall:.0f} ms ({worst:.0f}) | {cpu:.0f} + {sql:.0f} ms "
+            f"| {queries} | {verdict} |"
+        )
 
 
 if __name__ == "__main__":
