@@ -112,3 +112,20 @@ def test_query_count_does_not_grow_with_rows_or_chunks(exporter, record, small_c
     # 1 chunk vs 15 chunks: one SELECT read chunk by chunk (a server-side
     # cursor on PostgreSQL), not one query per chunk or per row.
     assert queries_for(5) == queries_for(100)
+
+
+def test_cells_are_rendered_as_the_library_renders_them(record, people, targets):
+    from notify_admin.admin.resources import TargetUserRecordResource
+    from notify_admin.admin.streaming_export import cell_renderers
+
+    make_rows(record, 3, retry_time_interval=12345, attempted_delivery=None)
+    TargetUserRecord.objects.create(
+        user=people["bob"], target=targets["twilio"], target_user_id="+14155552671"
+    )
+    for resource, model in [
+        (NotificationResource(), Notification),
+        (TargetUserRecordResource(), TargetUserRecord),
+    ]:
+        renderers = cell_renderers(resource, None)
+        for obj in resource.filter_export(model.objects.all()):
+            assert [r(obj) for r in renderers] == resource.export_resource(obj)

@@ -13,18 +13,61 @@ count, and the export is logged (with its row count) when it ends.
 import csv
 import io
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
+from import_export import widgets
 from import_export.formats import base_formats
 from import_export.signals import post_export
 
 from .formats import escape_formula
 
 CHUNK_SIZE = 2000
+# The first rows go out at once: a person sees the download start.
+FIRST_CHUNK = 100
+
+
+def is_chunk_end(count):
+    return count == FIRST_CHUNK or count % CHUNK_SIZE == 0
+
+
+def cell_renderers(resource, fields):
+    """One callable per exported column, ``obj -> cell``, looked up once.
+
+    The same result as ``resource.export_resource(obj)`` (dehydrate methods,
+    then the field's widget), without looking the methods up again for every
+    cell, and with whole numbers written as ``str()`` when no thousand
+    separator is wanted (what ``number_format`` returns then, at a fraction
+    of its cost).
+    """
+    renderers = []
+    for field in resource.get_export_fields(fields):
+        name = resource.get_field_name(field)
+        method = field.get_dehydrate_method(name)
+        method = method if callable(method) else getattr(resource, method, None)
+        renderers.append(method or _field_renderer(field))
+    return renderers
+
+
+def _field_renderer(field):
+    widget = field.widget
+    plain_numbers = (
+        isinstance(widget, widgets.NumberWidget)
+        and widget.coerce_to_string
+        and not settings.USE_THOUSAND_SEPARATOR
+    )
+
+    def render(obj):
+        value = field.get_value(obj)
+        if plain_numbers and type(value) is int:
+            return str(value)
+        return widget.render(value)
+
+    return render
 
 
 def delimited_chunks(headers, rows, delimiter):
@@ -34,7 +77,7 @@ def delimited_chunks(headers, rows, delimiter):
     writer.writerow(headers)
     for count, row in enumerate(rows, start=1):
         writer.writerow([escape_formula(cell) for cell in row])
-        if count % CHUNK_SIZE == 0:
+        if is_chunk_end(count):
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -48,7 +91,7 @@ def json_chunks(headers, rows):
     for count, row in enumerate(rows, start=1):
         item = encoder.encode(dict(zip(headers, row, strict=True)))
         parts.append(item if count == 1 else ", " + item)
-        if count % CHUNK_SIZE == 0:
+        if is_chunk_end(count):
             yield "".join(parts)
             parts = []
     parts.append("]")
@@ -96,10 +139,11 @@ class StreamingExportMixin:
         queryset = resource.filter_export(queryset)
         if not queryset.query.order_by and not queryset.ordered:
             queryset = queryset.order_by("pk")
+        renderers = cell_renderers(resource, fields)
         count = 0
         for obj in queryset.iterator(chunk_size=self.export_chunk_size):
             count += 1
-            yield resource.export_resource(obj, selected_fields=fields)
+            yield [render(obj) for render in renderers]
         # Runs when the last chunk is sent: the log has the real row count.
         self._log_export(request, count)
         post_export.send(sender=None, model=self.model)
