@@ -22,6 +22,7 @@ from .actions import (
     render_action_page,
 )
 from .change_page import NotificationChangePageMixin
+from .columns import CompactTimeColumnsMixin
 from .filters import DueFilter, UserFilter
 from .forms import NotificationForm, RescheduleForm
 from .import_export_admin import LoggedExportMixin
@@ -71,6 +72,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 class NotificationAdmin(
     NotificationChangePageMixin,
     NotificationSearchMixin,
+    CompactTimeColumnsMixin,
     GuardedActionsMixin,
     StreamingExportMixin,
     LoggedExportMixin,
@@ -149,14 +151,6 @@ class NotificationAdmin(
     @admin.display(description=_("address"), ordering="user_target__target_user_id")
     def address_display(self, obj):
         return obj.user_target.target_user_id
-
-    @admin.display(description=_("scheduled"), ordering="scheduled_delivery")
-    def scheduled_display(self, obj):
-        return compact_time(obj.scheduled_delivery)
-
-    @admin.display(description=_("attempted"), ordering="attempted_delivery")
-    def attempted_display(self, obj):
-        return compact_time(obj.attempted_delivery)
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
@@ -359,19 +353,6 @@ class NotificationAdmin(
             % {"n": len(changed), "verb": verb, "skipped": skipped},
             messages.SUCCESS if changed else messages.WARNING,
         )
-
-
-def compact_time(value):
-    """Date over time: two short lines keep the changelist inside the window."""
-    if value is None:
-        return "-"
-    value = timezone.localtime(value)
-    return format_html(
-        '<time class="na-when" datetime="{}">{}<br>{}</time>',
-        value.isoformat(),
-        f"{value:%Y-%m-%d}",
-        f"{value:%H:%M}",
-    )
 
 
 def _retry_rule():
