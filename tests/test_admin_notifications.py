@@ -105,7 +105,9 @@ def test_filter_by_scheduled_and_attempted_date_ranges(admin_client, rows):
     assert shown(response) == {rows["delivered"].pk}
     response = changelist(
         admin_client,
-        attempted_delivery__range__gte=str(today - datetime.timedelta(days=1)),
+        # Date and time (the dashboard links to "the last 24 hours").
+        attempted_delivery__range__gte_0=str(today - datetime.timedelta(days=1)),
+        attempted_delivery__range__gte_1="00:00:00",
     )
     assert shown(response) == {rows[k].pk for k in ("failed", "inactive", "retry")}
     body = response.content.decode()

@@ -144,7 +144,7 @@ def test_record_add_form_validates_the_address(admin_client, make_user, targets)
         },
     )
     assert response.status_code == 200
-    assert "not a valid phone number" in response.content.decode()
+    assert "not a phone number: it has letters in it" in response.content.decode()
     assert not TargetUserRecord.objects.exists()
 
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -95,3 +96,56 @@ class OptedOutFilter(admin.SimpleListFilter):
         if value == "cancelled":
             return queryset.filter(status="OPTED_OUT", cancelled_at__isnull=False)
         return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    """ "Due now": the rows the next delivery run would pick up
+    (``Notification.objects.due()``), as counted on the dashboard."""
+
+    title = _("delivery")
+    parameter_name = "due"
+    NOW = "now"
+
+    def lookups(self, request, model_admin):
+        return [(self.NOW, _("Due now"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != self.NOW:
+            return queryset
+        return queryset.due()
+
+
+class UserFilter(admin.SimpleListFilter):
+    """One user's notifications (``?user=<pk>``), linked from the user's page.
+
+    No choices in the sidebar (there may be millions of users): it shows only
+    while a user is chosen, and then names them.
+    """
+
+    title = _("user")
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        if self.value() is None:
+            return []
+        pk = self._pk()
+        if pk is None:
+            return [(self.value(), _("unknown user"))]
+        user = get_user_model().objects.filter(pk=pk).first()
+        return [(str(pk), user.get_username() if user else str(pk))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        pk = self._pk()
+        if pk is None:
+            return queryset.none()
+        return queryset.filter(user_target__user_id=pk)
+
+    def _pk(self):
+        if self.value() is None:
+            return None
+        try:
+            return get_user_model()._meta.pk.to_python(self.value())
+        except ValidationError:
+            return None

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationOptOut
 from .actions import Confirm, Report, confirmed_action
+from .change_page import UserAutocompleteMixin
 from .guards import GuardedActionsMixin
 from .rows import opt_out_rows
 
@@ -138,11 +139,14 @@ def opt_back_in(model_admin, request, queryset):
 
 
 @admin.register(NotificationOptOut)
-class NotificationOptOutAdmin(GuardedActionsMixin, admin.ModelAdmin):
+class NotificationOptOutAdmin(
+    UserAutocompleteMixin, GuardedActionsMixin, admin.ModelAdmin
+):
     list_display = ["user", "user_email", "active", "modified"]
     list_filter = ["active"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+    user_autocomplete_fields = ["user"]
     actions = [opt_out, opt_back_in]
     show_full_result_count = False
 

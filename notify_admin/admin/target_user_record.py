@@ -9,6 +9,7 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
 from .actions import Confirm, Report, confirmed_action
+from .change_page import UserAutocompleteMixin
 from .filters import MineFilter
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
@@ -16,6 +17,7 @@ from .pagination import EstimatedCountPaginator
 from .provider_status import record_warnings
 from .rows import record_rows
 from .send_test import send_test_notifications
+from .streaming_export import StreamingExportMixin
 
 
 def can_manage_records(user):
@@ -167,9 +169,11 @@ def send_test_notification(model_admin, request, queryset):
 
 @admin.register(TargetUserRecord)
 class TargetUserRecordAdmin(
+    UserAutocompleteMixin,
     GuardedActionsMixin,
     RecordImportMixin,
     ImportMixin,
+    StreamingExportMixin,
     LoggedExportMixin,
     ExportActionMixin,
     admin.ModelAdmin,
@@ -194,6 +198,10 @@ class TargetUserRecordAdmin(
     list_select_related = ["user", "target"]
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
+    user_autocomplete_fields = ["user"]
+    # Also the order of the notification form's record picker (autocomplete).
+    ordering = ["target_user_id", "pk"]
+    show_change_form_export = False
     actions = [reset_email_target, activate, deactivate, send_test_notification]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

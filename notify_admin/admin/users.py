@@ -1,7 +1,9 @@
 """notify_admin's actions on the host project's user admin.
 
 The host project keeps its own UserAdmin class; ``extend_user_admin()`` adds
-three actions to the ModelAdmin instance registered for ``AUTH_USER_MODEL``
+a read-only inline (the user's addresses, opt-out and latest notifications,
+see ``user_panel``) and three actions to the ModelAdmin instance registered
+for ``AUTH_USER_MODEL``
 (``NotifyAdminConfig.ready()`` calls it once every admin module is loaded):
 
 - "Opt out of notifications"   (needs add + change NotificationOptOut)
@@ -45,6 +47,7 @@ from .opt_out import (
 from .results import run_report
 from .rows import user_rows
 from .target_user_record import can_manage_records, reset_email_targets, reset_report
+from .user_panel import UserRecordsInline
 
 # The "Show them" link after Compose lists up to this many rows by id.
 LINK_BY_ID = 50
@@ -244,6 +247,8 @@ def extend_user_admin(site=None):
         *(model_admin.actions or ()),
         *(action for action in USER_ACTIONS if action.__name__ not in names),
     ]
+    # The user's addresses, opt-out and latest notifications, read-only.
+    model_admin.inlines = [*(model_admin.inlines or ()), UserRecordsInline]
     for method_name, check in _PERMISSION_CHECKS.items():
         setattr(model_admin, method_name, _permission_method(model_admin, check))
     # Instance attribute, looked up on every request: a 403 for a posted action

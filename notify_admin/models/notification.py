@@ -106,6 +106,16 @@ class Notification(models.Model):
             ),
             models.Index(fields=["status", "scheduled_delivery"]),
             models.Index(fields=["claim_token"]),
+            # The admin at scale (migration 0006): the changelist's order
+            # (scheduled_delivery, then pk) read from an index, not a sort;
+            # the dashboard's "last 24 h" and chart, and the attempted range.
+            models.Index(
+                fields=["scheduled_delivery", "id"], name="notify_admin_sched_pk_idx"
+            ),
+            models.Index(
+                fields=["attempted_delivery", "status"],
+                name="notify_admin_attempted_idx",
+            ),
         ]
         permissions = [
             ("send_notification", _("Can send notifications now")),
