@@ -92,8 +92,9 @@ class Channel:
             if self.setting(key) is None
         ]
 
-    # The name the system checks have always called.
-    check_settings = missing_settings
+    def check_settings(self):
+        """The name the system checks have always called."""
+        return self.missing_settings()
 
     @property
     def concurrency(self):
