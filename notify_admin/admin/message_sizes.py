@@ -13,9 +13,6 @@ import math
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
-from exponent_server_sdk import PushMessage
-
-from ..channels.expo import PUSH_OPTIONS
 
 EXPO_PAYLOAD_LIMIT = 4096
 # An Expo token of the usual length, for measuring a payload before sending.
@@ -43,6 +40,12 @@ def sms_size(body):
 
 def push_payload_size(title, body, extra=None):
     """Bytes of the JSON Expo would receive for this message."""
+    # Imported here: the admin is loaded at every process start (delivery runs
+    # included), and only composing a push message needs the Expo SDK.
+    from exponent_server_sdk import PushMessage
+
+    from ..channels.expo import PUSH_OPTIONS
+
     extra = extra if isinstance(extra, dict) else {}
     options = {key: extra[key] for key in PUSH_OPTIONS if key in extra}
     payload = PushMessage(
