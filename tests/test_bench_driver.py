@@ -52,7 +52,7 @@ def run_known_workload(result):
         connection.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_new_connection_counts_each_statement_once():
     result = {}
     thread = threading.Thread(target=run_known_workload, args=(result,))
@@ -65,7 +65,7 @@ def test_a_new_connection_counts_each_statement_once():
     assert result["wrappers_left"] == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_open_connection_counts_each_statement_once():
     connections["default"].ensure_connection()
     with count_statements() as counter, CaptureQueriesContext(connection) as captured:
@@ -75,7 +75,7 @@ def test_an_open_connection_counts_each_statement_once():
     assert connection.execute_wrappers == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reopened_connection_counts_each_statement_once():
     """django-post-office closes its connection after every batch of 100; the
     reopened connection fires connection_created again. The harness used to
