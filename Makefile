@@ -14,7 +14,7 @@ DEMO_ENV := DJANGO_DEBUG=1
 $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[console,postgres,dev]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
+	$(PY) -m pip install --quiet -e '.[console,postgres,dev,anymail]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
 	touch $@
 
 install: $(VENV)/.installed
