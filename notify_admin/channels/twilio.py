@@ -15,6 +15,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .. import conf
+from ..feedback.twilio import callback_url as status_callback_url
 from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "twilio"
@@ -95,7 +96,7 @@ class TwilioChannel(Channel):
     def send_batch(self, notifications):
         client = self.client()
         sender = self.sender()
-        callback = self.setting("status_callback")
+        callback = self.setting("status_callback") or status_callback_url()
         limiter = RateLimiter(self.setting("rate_limit"))
         workers = self.concurrency()
 

@@ -3,9 +3,13 @@
 A batch of verdicts (1 from a webhook, up to 1,000 from a receipts request)
 costs at most one UPDATE of attempts, one UPDATE per new notification status
 (three at most), one UPDATE of records and one INSERT of history rows,
-whatever its size. The attempts UPDATE is the compare-and-set: it only
-moves an attempt's provider status up (see ``verdicts.takes``), so of two
-runs or two deliveries of one callback only one writes anything.
+whatever its size. A ProviderEvent row is written for each verdict that
+changed a notification or a record, or reports a complaint; a confirmation
+or progress is stamped on the attempt only.
+
+The attempts UPDATE is the compare-and-set: it only moves an attempt's
+provider status up (see ``verdicts.takes``), so of two runs or two
+deliveries of one callback only one writes anything.
 """
 
 import contextlib
@@ -105,7 +109,7 @@ def plan(pairs):
         deactivate = v.deactivates_record(verdict) and pending.record_active
         if deactivate and pending.record_id not in records:
             records[pending.record_id] = v.inactive_reason(verdict)
-        if verdict.kind != v.PROGRESS:
+        if status is not None or deactivate or verdict.kind == v.COMPLAINED:
             events.append((pending, verdict, status, deactivate))
     return Plan(taken, dict(statuses), records, events, counts)
 

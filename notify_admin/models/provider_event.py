@@ -57,4 +57,4 @@ class ProviderEvent(models.Model):
         ordering = ["-received_at"]
 
     def __str__(self):
-        return f"{self.source}: {self.provider_status} at {self.received_at:%Y-%m-%d %H:%M}"
+        return f"{self.source}: {self.provider_status}"
