@@ -1,6 +1,6 @@
 """notify_admin's own routes, included by a host project (or the console):
 
-    path("notify-admin/", include("notify_admin.urls"))
+path("notify-admin/", include("notify_admin.urls"))
 """
 
 from django.urls import path

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
 from .. import conf
+from ..feedback.email import anymail_message_id
 from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "email"
@@ -143,7 +144,9 @@ class EmailChannel(Channel):
             return classify_smtp_error(err)
         if not sent:
             return Outcome.transient("not_sent", "The mail backend sent nothing.")
-        return Outcome.sent(message.extra_headers["Message-ID"])
+        return Outcome.sent(
+            anymail_message_id(message) or message.extra_headers["Message-ID"]
+        )
 
 
 def is_connection_error(response):

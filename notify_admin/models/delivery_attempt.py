@@ -37,13 +37,15 @@ class DeliveryAttempt(models.Model):
         _("provider status"),
         max_length=40,
         blank=True,
+        # A database default: the engine's attempt INSERT names its columns.
+        db_default="",
         help_text=_(
             "The provider's latest word after accepting: delivered, undelivered, "
             "ok, error, bounced, complained, unconfirmed..."
         ),
     )
     provider_error_code = models.CharField(
-        _("provider error code"), max_length=100, blank=True
+        _("provider error code"), max_length=100, blank=True, db_default=""
     )
     provider_status_at = models.DateTimeField(
         _("provider status at"), null=True, blank=True
