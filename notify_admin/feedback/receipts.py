@@ -8,8 +8,10 @@ the candidate SELECT skips rows another run holds (``SKIP LOCKED``). So two
 overlapping runs never ask for one ticket twice. A ticket still without a
 receipt after ``RECEIPT_LIFETIME`` is marked ``unconfirmed``.
 
-A batch is at most ``MAX_RECEIPT_IDS`` tickets, one provider request, and a
-fixed handful of SQL statements (claim 2-3, apply <= 6, release 1).
+A ticket whose receipt is not ready keeps its lease, so the next run after
+the lease (``NOTIFICATION_SYSTEM_LEASE_SECONDS``) asks again. A batch is at
+most ``MAX_RECEIPT_IDS`` tickets, one provider request, and a fixed handful
+of SQL statements (claim 2-3, apply <= 6).
 """
 
 import datetime
@@ -132,8 +134,9 @@ def check_channel(module_name, channel, now, batch_size, limit, result):
             (t, answers[t.provider_id]) for t in tickets if t.provider_id in answers
         ]
         result.add(recording.apply(pairs, f"{module_name}_receipt"))
+        # Tickets without a receipt yet keep their lease: asked again by a
+        # run after it ends, not by this run's next batch.
         result.pending += len(tickets) - len(pairs)
-        release(token)
 
 
 def lease_until(now):

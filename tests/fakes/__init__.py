@@ -8,7 +8,8 @@ address refuse connections.
 """
 
 from .expo import FakeExpoServer
+from .postmark import FakePostmarkServer
 from .smtp import FakeSMTPServer
 from .twilio import FakeTwilioServer
 
-__all__ = ["FakeExpoServer", "FakeSMTPServer", "FakeTwilioServer"]
+__all__ = ["FakeExpoServer", "FakePostmarkServer", "FakeSMTPServer", "FakeTwilioServer"]

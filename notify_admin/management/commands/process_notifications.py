@@ -6,6 +6,7 @@ import threading
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
@@ -111,6 +112,7 @@ class Command(BaseCommand):
         if progress is not None:
             progress.done()
         self.stdout.write(result.summary())
+        call_command("check_receipts", stdout=self.stdout, stderr=self.stderr)
         return result
 
     def loop(self, options):
