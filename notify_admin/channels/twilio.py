@@ -1,22 +1,20 @@
-"""SMS through the ``twilio`` SDK (``client.messages.create``).
+"""SMS through the ``twilio`` SDK (``client.messages.create``): build,
+transmit, classify.
 
-Requests run in a bounded thread pool (``concurrency``, default 16) with an
-optional per-second rate limit; each answer maps to an Outcome.
+One Client over one pooled requests session per run; the base sends
+``concurrency`` requests at once (default 16), spaced by an optional
+per-second ``rate_limit``.
 """
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import requests
 from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .. import conf
-from ..feedback.twilio import callback_url as status_callback_url
-from .base import Channel, Outcome, describe_error
+from .base import Channel, Outcome
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
@@ -58,12 +56,9 @@ class TwilioChannel(Channel):
     module_name = MODULE_NAME
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
-
-    def setting(self, key, default=None):
-        return conf.get_target_setting(PROVIDER, key, default)
-
-    def sender(self):
-        return conf.get_target_setting(PROVIDER, "sender")
+    default_concurrency = DEFAULT_CONCURRENCY
+    # Status callbacks (delivered, undelivered + error code) arrive here.
+    feedback_webhook = "notify_admin:twilio-status-callback"
 
     def preview(self, notification):
         return {
@@ -72,67 +67,57 @@ class TwilioChannel(Channel):
             "body": notification.body,
         }
 
-    def concurrency(self):
-        return max(1, int(self.setting("concurrency") or DEFAULT_CONCURRENCY))
-
-    def client(self):
-        timeout = float(self.setting("timeout") or DEFAULT_TIMEOUT)
-        http_client = TwilioHttpClient(timeout=timeout)
+    def connect(self):
+        """One Client over one requests session for the whole run."""
+        http_client = TwilioHttpClient(
+            timeout=float(self.setting("timeout", DEFAULT_TIMEOUT))
+        )
         # One kept-alive connection per worker thread; the SDK's default pool
         # (cpu count + 4) would open and drop connections under the pool.
-        adapter = HTTPAdapter(pool_maxsize=self.concurrency())
+        adapter = HTTPAdapter(pool_maxsize=self.concurrency)
         http_client.session.mount("https://", adapter)
         http_client.session.mount("http://", adapter)
         client = Client(
-            conf.get_target_setting(PROVIDER, "account_sid"),
-            conf.get_target_setting(PROVIDER, "auth_token"),
+            self.required("account_sid"),
+            self.required("auth_token"),
             http_client=http_client,
         )
         base_url = self.setting("base_url")
         if base_url:
             client.api.base_url = base_url
+        self.sender = self.required("sender")
+        self.limiter = RateLimiter(self.setting("rate_limit"))
+        self.status_callback = (
+            self.setting("status_callback") or self.feedback_webhook_url()
+        )
         return client
 
-    def send_batch(self, notifications):
-        client = self.client()
-        sender = self.sender()
-        callback = self.setting("status_callback") or status_callback_url()
-        limiter = RateLimiter(self.setting("rate_limit"))
-        workers = self.concurrency()
+    def disconnect(self, client):
+        client.http_client.session.close()
 
-        def send(notification):
-            limiter.wait()
-            try:
-                outcome = send_sms(client, notification, sender, callback)
-            except Exception as err:
-                # An SDK bug on one message must not turn the whole batch
-                # (some of it already sent) into retries.
-                outcome = Outcome.transient(type(err).__name__, describe_error(err))
-            return notification.pk, outcome
+    def build(self, notification):
+        message = {
+            "body": notification.body,
+            "from_": self.sender,
+            "to": notification.user_target.target_user_id,
+        }
+        if self.status_callback:
+            message["status_callback"] = self.status_callback
+        return message
 
-        try:
-            with ThreadPoolExecutor(min(workers, len(notifications))) as pool:
-                return dict(pool.map(send, notifications))
-        finally:
-            client.http_client.session.close()
+    def transmit(self, messages):
+        (message,) = messages
+        self.limiter.wait()
+        return [self.session.messages.create(**message)]
 
+    def classify(self, message):
+        return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
 
-def send_sms(client, notification, sender, status_callback=None):
-    kwargs = {
-        "body": notification.body,
-        "from_": sender,
-        "to": notification.user_target.target_user_id,
-    }
-    if status_callback:
-        kwargs["status_callback"] = status_callback
-    try:
-        message = client.messages.create(**kwargs)
-    except TwilioRestException as err:
-        return classify_rest_error(err)
-    except (requests.RequestException, TwilioException, ValueError, OSError) as err:
+    def classify_error(self, err):
+        if isinstance(err, TwilioRestException):
+            return classify_rest_error(err)
         # Network trouble, time-outs, answers that are not JSON: try again.
-        return Outcome.transient(type(err).__name__, describe_error(err))
-    return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
+        return super().classify_error(err)
 
 
 def classify_rest_error(err):

@@ -95,7 +95,11 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
     result = ReceiptResult()
     for module_name, channel in receipt_channels():
         result.unconfirmed += mark_unconfirmed([module_name], now)
-        check_channel(module_name, channel, now, batch_size, limit, result)
+        if channel.missing_settings():
+            continue
+        # One provider session for the whole run, as for sending.
+        with channel:
+            check_channel(module_name, channel, now, batch_size, limit, result)
     return result
 
 

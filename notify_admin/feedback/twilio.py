@@ -10,7 +10,6 @@ Unknown message SID: 200 (Twilio must not retry), logged, nothing changed.
 import logging
 
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
@@ -18,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from .. import conf
 from .recording import apply_to_provider_id
 from .verdicts import twilio_verdict
+from .webhooks import absolute_url, public_url
 
 logger = logging.getLogger("notify_admin.feedback")
 
@@ -31,21 +31,9 @@ MAX_BODY_BYTES = 16 * 1024
 KEPT_FIELDS = ("MessageSid", "MessageStatus", "ErrorCode", "To", "From", "SmsSid")
 
 
-def public_url():
-    """The console's public base URL, or None when it is not set."""
-    value = conf.get_setting("PUBLIC_URL", None)
-    return str(value).rstrip("/") if value else None
-
-
 def callback_url():
     """The status-callback URL sends ask Twilio for, or None (not set up)."""
-    base = public_url()
-    if not base:
-        return None
-    try:
-        return base + reverse(URL_NAME)
-    except NoReverseMatch:
-        return None
+    return absolute_url(URL_NAME)
 
 
 def signed_url(request):

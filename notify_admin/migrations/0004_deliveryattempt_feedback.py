@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0002_preload_targets"),
+        ("notify_admin", "0003_deliveryattempt_run"),
     ]
 
     operations = [

@@ -1,8 +1,12 @@
+"""The DeliveryAttempt model: one row per try at delivering a notification."""
+
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .delivery_attempt_queryset import DeliveryAttemptQuerySet
+from .delivery_run import DeliveryRun
 from .notification import Notification
 
 
@@ -14,6 +18,15 @@ class DeliveryAttempt(models.Model):
         on_delete=models.CASCADE,
         related_name="attempts",
         verbose_name=_("notification"),
+    )
+    run = models.ForeignKey(
+        DeliveryRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        verbose_name=_("delivery run"),
+        help_text=_("The run (command or admin send) that made this attempt."),
     )
     attempted_at = models.DateTimeField(_("attempted at"), default=timezone.now)
     outcome = models.CharField(
@@ -60,6 +73,8 @@ class DeliveryAttempt(models.Model):
     # run checking this ticket's receipt owns it until receipt_claimed_until.
     receipt_claim_token = models.UUIDField(null=True, blank=True, editable=False)
     receipt_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DeliveryAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery attempt")

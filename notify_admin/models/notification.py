@@ -8,32 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .notification_queryset import NotificationQuerySet
 from .opt_out import NotificationOptOut
 from .target_user_record import TargetUserRecord
-
-
-class NotificationQuerySet(models.QuerySet):
-    def for_users(self, user_ids):
-        return self.filter(user_target__user_id__in=user_ids)
-
-    def open(self):
-        """Not yet delivered and still to be tried."""
-        return self.filter(status__in=Notification.OPEN_STATUSES)
-
-    def due(self, now=None):
-        """Open, scheduled at or before ``now``, and not leased by a worker."""
-        now = now or timezone.now()
-        return (
-            self.open()
-            .filter(scheduled_delivery__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        )
-
-    def opt_out(self):
-        """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""
-        return self.open().update(
-            status=Notification.OPTED_OUT, claim_token=None, claimed_until=None
-        )
 
 
 class Notification(models.Model):
@@ -54,7 +31,13 @@ class Notification(models.Model):
         (INACTIVE_DEVICE, _("Inactive device")),
         (OPTED_OUT, _("Opted out")),
     ]
+    # Status groups, named once (the engine, the admin and the dashboard use them).
+    #: Still to be tried: what a run may claim.
     OPEN_STATUSES = (SCHEDULED, RETRY)
+    #: Tried and given up on.
+    FAILED_STATUSES = (DELIVERY_FAILURE, INACTIVE_DEVICE)
+    #: What "Send now" may send again: open rows and failed ones.
+    SENDABLE_NOW_STATUSES = (*OPEN_STATUSES, *FAILED_STATUSES)
     # Statuses that need no attempted delivery (seed rule 2).
     UNATTEMPTED_STATUSES = (SCHEDULED, OPTED_OUT)
 
