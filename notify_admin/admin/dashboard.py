@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ..models import DeliveryAttempt, DeliveryRun, Notification, NotificationTarget
 from .chart import bar_chart
+from .feedback import feedback_panel
 
 FAILED = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
 CHART_DAYS = 14
@@ -91,4 +92,5 @@ def dashboard(now=None):
         .first(),
         "days": days,
         "chart": bar_chart(days),
+        "feedback": feedback_panel(now),
     }

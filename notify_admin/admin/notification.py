@@ -21,6 +21,7 @@ from .actions import (
     needs_confirmation,
     render_action_page,
 )
+from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
 from .forms import RescheduleForm
 from .import_export_admin import LoggedExportMixin
 from .pagination import EstimatedCountPaginator
@@ -53,6 +54,7 @@ class DeliveryAttemptInline(admin.TabularInline):
         "provider_id",
         "error_code",
         "error_message",
+        *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
 
@@ -82,6 +84,7 @@ class NotificationAdmin(
     ]
     list_filter = [
         "status",
+        ConfirmationFilter,
         "user_target__target",
         (
             "scheduled_delivery",
@@ -95,7 +98,7 @@ class NotificationAdmin(
     list_select_related = ["user_target__user", "user_target__target"]
     raw_id_fields = ["user_target"]
     readonly_fields = ["preview", "created", "modified"]
-    inlines = [DeliveryAttemptInline]
+    inlines = [DeliveryAttemptInline, ProviderEventInline]
     actions = ["send_now", "retry", "reschedule", "cancel"]
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
     # and the unfiltered count comes from the planner's estimate on PostgreSQL.

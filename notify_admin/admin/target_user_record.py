@@ -14,6 +14,7 @@ from .actions import (
     needs_confirmation,
     render_action_page,
 )
+from .feedback import RECORD_FIELDS
 from .filters import MineFilter
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
@@ -101,6 +102,7 @@ class TargetUserRecordAdmin(
     list_select_related = ["user", "target"]
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
+    readonly_fields = RECORD_FIELDS
     actions = [
         "reset_email_target",
         "activate",
