@@ -44,6 +44,7 @@ PENDING_FIELDS = (
     "notification__retry_time_interval",
     "notification__user_target_id",
     "notification__user_target__active",
+    "notification__user_target__target__notification_module_name",
 )
 
 
@@ -59,6 +60,7 @@ class Pending:
     record_active: bool
     retry_time_interval: int
     state: v.NotificationState
+    module_name: str = ""
 
     @classmethod
     def from_row(cls, row):
@@ -75,6 +77,7 @@ class Pending:
             v.NotificationState(
                 status, attempted_delivery, attempted_at, retries, max_retries
             ),
+            row[12],
         )
 
 
@@ -245,12 +248,13 @@ def apply_to_provider_id(provider_id, module_names, verdict, source):
     ``"unknown"`` (no attempt has that id: logged, nothing changed)."""
     if verdict.kind == v.NOTHING:
         return "ignored"
-    attempts = DeliveryAttempt.objects.filter(
-        provider_id=provider_id,
-        notification__user_target__target__notification_module_name__in=module_names,
-    ).order_by("-attempted_at")[:1]
+    # By the provider id alone (its index); the channel is checked on the row,
+    # so no join on the targets steers the planner away from that index.
+    attempts = DeliveryAttempt.objects.filter(provider_id=provider_id).order_by(
+        "-attempted_at"
+    )[:1]
     found = load(attempts)
-    if not found:
+    if not found or found[0].module_name not in module_names:
         logger.info("%s: no attempt has provider id %r; ignored", source, provider_id)
         return "unknown"
     counts = apply([(found[0], verdict)], source)
