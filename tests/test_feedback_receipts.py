@@ -203,7 +203,7 @@ def test_process_notifications_checks_receipts_too(fake_expo, sent_push, capsys)
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_overlapping_checks_never_ask_for_one_ticket_twice(fake_expo, sent_push):
     sent_push(60)
     fake_expo.latency = 0.2

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,13 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from notify_admin.delivery import deliver_due
-from notify_admin.models import DeliveryAttempt, Notification, ProviderEvent
+from notify_admin.models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationTarget,
+    ProviderEvent,
+    TargetUserRecord,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -224,12 +231,17 @@ def test_delivered_callback_statements(sent_sms, post_callback):
     assert len(queries) <= 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fake_twilio_calls_the_live_console_back(
-    fake_twilio, live_server, settings, make_user, make_record
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_fake_twilio_calls_the_live_console_back(fake_twilio, live_server, settings):
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = live_server.url
-    record = make_record(make_user(), "twilio")
+    # A transactional test: earlier ones may have flushed the pre-loaded targets.
+    target, _created = NotificationTarget.objects.get_or_create(
+        notification_module_name="twilio", defaults={"name": "Twilio"}
+    )
+    user = get_user_model().objects.create_user("live-callback")
+    record = TargetUserRecord.objects.create(
+        user=user, target=target, target_user_id="+14155552671"
+    )
     notification = Notification.objects.create(
         user_target=record, title="T", body="B", scheduled_delivery=timezone.now()
     )

@@ -48,6 +48,9 @@ class ProviderEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 def _attempts(**lookups):
     return Exists(

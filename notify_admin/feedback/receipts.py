@@ -34,6 +34,9 @@ logger = logging.getLogger("notify_admin.feedback")
 RECEIPT_DELAY = datetime.timedelta(minutes=15)
 RECEIPT_LIFETIME = datetime.timedelta(hours=24)
 MAX_RECEIPT_IDS = 1000
+# How far past their lifetime tickets are still marked unconfirmed: a bounded
+# range of the index, whatever the size of the attempts table.
+UNCONFIRMED_WINDOW = datetime.timedelta(days=1)
 UNCONFIRMED = "unconfirmed"
 
 
@@ -107,7 +110,10 @@ def mark_unconfirmed(module_names, now):
     """Tickets past their receipt's lifetime: one UPDATE."""
     return (
         awaiting(module_names, now)
-        .filter(attempted_at__lte=now - RECEIPT_LIFETIME)
+        .filter(
+            attempted_at__lte=now - RECEIPT_LIFETIME,
+            attempted_at__gt=now - RECEIPT_LIFETIME - UNCONFIRMED_WINDOW,
+        )
         .filter(
             Q(receipt_claimed_until__isnull=True) | Q(receipt_claimed_until__lt=now)
         )

@@ -83,6 +83,13 @@ class DeliveryAttempt(models.Model):
         indexes = [
             models.Index(fields=["attempted_at", "outcome"]),
             models.Index(fields=["provider_id"], name="notify_admin_provider_id_idx"),
+            # Accepted attempts with no provider verdict yet: what the receipt
+            # checks select, by age (a bounded range of this small index).
+            models.Index(
+                fields=["attempted_at"],
+                name="notify_admin_awaiting_idx",
+                condition=models.Q(outcome="DELIVERED", provider_status=""),
+            ),
         ]
 
     def __str__(self):
