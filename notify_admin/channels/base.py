@@ -35,6 +35,7 @@ whose settings are missing is not called at all (its rows wait untouched).
 """
 
 import functools
+import queue
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import conf
@@ -97,8 +98,9 @@ class Channel:
             if self.setting(key) is None
         ]
 
-    # The name the system checks have always called.
-    check_settings = missing_settings
+    def check_settings(self):
+        """The name the system checks have always called."""
+        return self.missing_settings()
 
     @property
     def concurrency(self):
@@ -170,9 +172,28 @@ class Channel:
             return Outcome.permanent("message_error", describe_error(err))
 
     def _fan_out(self, chunks):
+        """Send the chunks, up to ``concurrency`` at once: each worker takes
+        the next chunk when it is done with one (a slow request holds up no
+        other), and a batch costs one task per worker, not one per chunk."""
         if self._workers is None or len(chunks) <= 1:
             return [self._send_chunk(chunk) for chunk in chunks]
-        return self._workers.map(self._send_chunk, chunks)
+        todo = queue.SimpleQueue()
+        for chunk in chunks:
+            todo.put(chunk)
+        lanes = [
+            self._workers.submit(self._drain, todo)
+            for _ in range(min(self.concurrency, len(chunks)))
+        ]
+        return [answered for lane in lanes for answered in lane.result()]
+
+    def _drain(self, todo):
+        answered = []
+        while True:
+            try:
+                chunk = todo.get_nowait()
+            except queue.Empty:
+                return answered
+            answered.append(self._send_chunk(chunk))
 
     def _send_chunk(self, chunk):
         try:

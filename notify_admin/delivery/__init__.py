@@ -19,6 +19,8 @@ A worker that dies leaves leased rows; they are due again once the lease has
 expired. A batch costs the same handful of SQL statements whatever its size.
 """
 
+import logging
+
 from ..channels.outcome import Outcome
 from ..models import DeliveryAttempt, Notification
 from ..models.delivery_attempt_queryset import ATTEMPT_COLUMNS
@@ -39,6 +41,8 @@ from .recording import record, record_batch
 from .run import RunResult, deliver_due, execute, plan_due, send_now
 from .sending import NotConfigured, RunChannels, not_configured_targets
 
+logger = logging.getLogger("notify_admin.delivery")
+
 # What "send now" may send again: open rows and failed ones.
 SENDABLE_NOW = Notification.SENDABLE_NOW_STATUSES
 
@@ -56,6 +60,11 @@ def send_groups(groups):
         return channels.send_groups(groups)[0]
     finally:
         channels.close()
+
+
+def send_group(module_name, rows):
+    """One channel's rows, as :func:`send_groups`."""
+    return send_groups({module_name: rows})
 
 
 __all__ = [
@@ -86,6 +95,7 @@ __all__ = [
     "record",
     "record_batch",
     "retry_at",
+    "send_group",
     "send_groups",
     "send_now",
     "split",
