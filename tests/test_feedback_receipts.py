@@ -225,3 +225,11 @@ def test_overlapping_checks_never_ask_for_one_ticket_twice(fake_expo, sent_push)
     assert len(asked) == len(set(asked)) == 60
     assert sum(r.confirmed for r in results) == 60
     assert len([r for r in results if r.checked]) > 1
+
+
+@pytest.mark.parametrize("option", ["--limit=0", "--batch-size=-3"])
+def test_check_receipts_refuses_bad_numbers(option):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="must be at least 1"):
+        call_command("check_receipts", option)
