@@ -1,6 +1,7 @@
 import json
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -73,6 +74,21 @@ class Notification(models.Model):
     # ``claimed_until``; a dead worker's rows become due again after that.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # A staff cancellation (the admin's Cancel action): the row is OPTED_OUT,
+    # as the seed's statuses have no "cancelled", and these say who and when,
+    # so it can be told from a user's opt-out and undone.
+    cancelled_at = models.DateTimeField(
+        _("cancelled at"), null=True, blank=True, editable=False
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -90,6 +106,16 @@ class Notification(models.Model):
             ),
             models.Index(fields=["status", "scheduled_delivery"]),
             models.Index(fields=["claim_token"]),
+            # The admin at scale (migration 0006): the changelist's order
+            # (scheduled_delivery, then pk) read from an index, not a sort;
+            # the dashboard's "last 24 h" and chart, and the attempted range.
+            models.Index(
+                fields=["scheduled_delivery", "id"], name="notify_admin_sched_pk_idx"
+            ),
+            models.Index(
+                fields=["attempted_delivery", "status"],
+                name="notify_admin_attempted_idx",
+            ),
         ]
         permissions = [
             ("send_notification", _("Can send notifications now")),
