@@ -42,6 +42,13 @@ class ProviderEventInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
+    def has_view_permission(self, request, obj=None):
+        # Read-only history: never part of a save, so a change-form POST
+        # needs no formset management data for it.
+        if request.method == "POST":
+            return False
+        return super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
