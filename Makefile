@@ -15,7 +15,7 @@ $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@# -qq: errors only (a pip config's unreachable index locations warn per package).
 	$(PY) -m pip install --quiet --quiet --upgrade pip
-	$(PY) -m pip install --quiet --quiet -e '.[console,postgres,dev]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
+	$(PY) -m pip install --quiet --quiet -e '.[console,postgres,dev,anymail]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
 	touch $@
 
 install: $(VENV)/.installed

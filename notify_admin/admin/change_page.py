@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Notification
 from .guards import action_name
 
-FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
 CLOSED_STATUSES = (Notification.DELIVERED, Notification.OPTED_OUT)
 
 #: (action names, in order of preference; label; does the action apply to a row)
@@ -27,7 +26,7 @@ BUTTONS = [
     (
         ("retry_failed", "retry"),
         _("Retry"),
-        lambda row: row.status in FAILED_STATUSES,
+        lambda row: row.status in Notification.FAILED_STATUSES,
     ),
 ]
 

@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from .. import conf
 from ..models import DeliveryRun, Notification, NotificationTarget
 from .chart import bar_chart
+from .feedback import feedback_panel
 from .filters import DueFilter
 from .pagination import table_estimate
 
@@ -203,4 +204,5 @@ def compute_dashboard(now=None):
         "last_run": latest_run(),
         "days": days,
         "chart": chart,
+        "feedback": feedback_panel(now),
     }

@@ -13,6 +13,7 @@ from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
+from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
 from .filters import DueFilter, OptedOutFilter, RunFilter, UserFilter
 from .forms import NotificationForm
 from .guards import GuardedActionsMixin, can_send
@@ -34,6 +35,7 @@ class DeliveryAttemptInline(admin.TabularInline):
         "provider_id",
         "error_code",
         "error_message",
+        *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
 
@@ -71,6 +73,7 @@ class NotificationAdmin(
         DueFilter,
         UserFilter,
         "status",
+        ConfirmationFilter,
         "user_target__target",
         (
             "scheduled_delivery",
@@ -87,7 +90,7 @@ class NotificationAdmin(
     list_select_related = ["user_target__user", "user_target__target"]
     autocomplete_fields = ["user_target"]
     readonly_fields = ["preview", "created", "modified"]
-    inlines = [DeliveryAttemptInline]
+    inlines = [DeliveryAttemptInline, ProviderEventInline]
     actions = NOTIFICATION_ACTIONS
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
     # and the unfiltered count comes from the planner's estimate on PostgreSQL.

@@ -9,34 +9,19 @@ no attempted delivery (seed rule 1) and RETRY when it had one (rule 2).
 """
 
 from django.contrib import messages
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import delivery
-from ..models import Notification, NotificationOptOut
+from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
 from .forms import RescheduleForm
 from .guards import can_send
 from .provider_status import not_configured_warnings
 from .results import run_report
 from .rows import notification_rows
-
-FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
-
-
-def not_leased(now):
-    """Rows no worker is sending right now (a live lease is left alone)."""
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-
-
-def user_opted_out():
-    return Exists(
-        NotificationOptOut.objects.filter(
-            active=True, user_id=OuterRef("user_target__user_id")
-        )
-    )
 
 
 def change_rows(queryset, eligible, values, *, log_message, done):
@@ -104,9 +89,11 @@ def send_now(model_admin, request, queryset):
 def retry(model_admin, request, queryset):
     now = timezone.now()
     eligible = (
-        queryset.filter(status__in=FAILED_STATUSES, user_target__active=True)
-        .filter(not_leased(now))
-        .exclude(user_opted_out())
+        queryset.filter(
+            status__in=Notification.FAILED_STATUSES, user_target__active=True
+        )
+        .lease_free(now)
+        .without_opted_out()
     )
     # The seed's rule 1: a SCHEDULED row has no attempted delivery; the
     # attempt history stays in the DeliveryAttempt rows.
@@ -178,7 +165,7 @@ def reschedule(model_admin, request, queryset, form):
     when = form.cleaned_data["scheduled_delivery"]
     _, report, _, summary = change_rows(
         queryset,
-        queryset.open().filter(not_leased(now)).exclude(user_opted_out()),
+        queryset.open().lease_free(now).without_opted_out(),
         {"scheduled_delivery": when, "modified": now},
         log_message=gettext("Reschedule (admin action): scheduled delivery %(when)s.")
         % {"when": when.isoformat()},
@@ -210,7 +197,7 @@ def cancel(model_admin, request, queryset):
     now = timezone.now()
     _, report, _, summary = change_rows(
         queryset,
-        queryset.open().filter(not_leased(now)),
+        queryset.open().lease_free(now),
         {
             "status": Notification.OPTED_OUT,
             "cancelled_at": now,
@@ -249,7 +236,7 @@ def cancel(model_admin, request, queryset):
 def undo_cancel(model_admin, request, queryset):
     eligible = queryset.filter(
         status=Notification.OPTED_OUT, cancelled_at__isnull=False
-    ).exclude(user_opted_out())
+    ).without_opted_out()
     _, report, _, summary = change_rows(
         queryset,
         eligible,

@@ -10,6 +10,7 @@ from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
 from .actions import Confirm, Report, confirmed_action
 from .change_page import UserAutocompleteMixin
+from .feedback import RECORD_FIELDS
 from .filters import MineFilter
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
@@ -198,6 +199,7 @@ class TargetUserRecordAdmin(
     list_select_related = ["user", "target"]
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
+    readonly_fields = RECORD_FIELDS
     user_autocomplete_fields = ["user"]
     # Also the order of the notification form's record picker (autocomplete).
     ordering = ["target_user_id", "pk"]

@@ -22,6 +22,12 @@ only the steps in which it differs:
 - ``transmit(messages)``: one request; one answer per message, in order;
 - ``classify(answer)`` and ``classify_error(err)``: answer -> Outcome.
 
+Feedback (optional, see :mod:`notify_admin.feedback`): a channel may offer
+receipts to poll, ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``
+(Expo), and/or declare the webhook that receives its status callbacks,
+``feedback_webhook`` (a URL name; Twilio): sends then ask the provider for
+it (:meth:`Channel.feedback_webhook_url`) when the public URL is set.
+
 A channel never writes to the database while sending. When
 ``concurrency`` > 1, ``transmit`` runs on the base's worker threads.
 ``required_settings`` name the provider settings a target needs: a channel
@@ -236,6 +242,22 @@ class Channel:
     def classify_error(self, err):
         """An exception raised by ``transmit``: by default, try again later."""
         return Outcome.transient(type(err).__name__, describe_error(err))
+
+    # -- feedback (optional capabilities) -------------------------------------
+
+    #: The URL name of the view receiving this channel's status callbacks.
+    feedback_webhook = None
+    #: A channel with receipts to poll defines
+    #: ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``.
+    check_receipts = None
+
+    def feedback_webhook_url(self):
+        """The public URL the provider should call back, or None."""
+        if not self.feedback_webhook:
+            return None
+        from ..feedback.webhooks import absolute_url
+
+        return absolute_url(self.feedback_webhook)
 
     # -- creating and previewing ----------------------------------------------
 

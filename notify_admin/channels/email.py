@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
+from ..feedback.email import anymail_message_id
 from .base import Channel, Outcome, describe_error
 from .smtp_pool import SERVICE_CLOSING, ConnectionPool
 
@@ -107,7 +108,11 @@ class EmailChannel(Channel):
         (message,) = messages
         with self.session.connection() as connection:
             sent = connection.send(message)
-        return [message.extra_headers["Message-ID"] if sent else None]
+        if not sent:
+            return [None]
+        # Sent through an anymail backend: the ESP's id, which its webhooks
+        # (bounces, complaints) name; otherwise our Message-ID header.
+        return [anymail_message_id(message) or message.extra_headers["Message-ID"]]
 
     def classify(self, message_id):
         if not message_id:

@@ -11,6 +11,7 @@ import requests
 from exponent_server_sdk import PushClient, PushMessage, PushServerError, PushTicket
 from requests.adapters import HTTPAdapter
 
+from ..feedback.verdicts import expo_verdict
 from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "expo"
@@ -108,6 +109,23 @@ class ExpoChannel(Channel):
 
     def classify(self, ticket):
         return classify_ticket(ticket)
+
+    def check_receipts(self, ticket_ids):
+        """Feedback: ``{ticket_id: Verdict}`` for the tickets whose receipt is
+        ready (``check_receipts_multiple``: 1,000 ids a request). Raises the
+        SDK's or requests' error when the receipts endpoint is unavailable."""
+        opened = self.open()
+        try:
+            receipts = self.session.check_receipts_multiple(
+                [
+                    PushTicket(None, PushTicket.SUCCESS_STATUS, "", None, i)
+                    for i in ticket_ids
+                ]
+            )
+        finally:
+            if opened:
+                self.close()
+        return {r.id: expo_verdict(r.status, r.message, r.details) for r in receipts}
 
     def classify_error(self, err):
         if isinstance(err, PushServerError):

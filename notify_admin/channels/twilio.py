@@ -61,6 +61,8 @@ class TwilioChannel(Channel):
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
     default_concurrency = DEFAULT_CONCURRENCY
+    # Status callbacks (delivered, undelivered + error code) arrive here.
+    feedback_webhook = "notify_admin:twilio-status-callback"
 
     def preview(self, notification):
         return {
@@ -84,6 +86,9 @@ class TwilioChannel(Channel):
             limiter=RateLimiter(self.setting("rate_limit")),
         )
         self.sender = self.required("sender")
+        self.status_callback = (
+            self.setting("status_callback") or self.feedback_webhook_url()
+        )
         sender.open()
         return sender
 
@@ -96,9 +101,8 @@ class TwilioChannel(Channel):
             "from_": self.sender,
             "to": notification.user_target.target_user_id,
         }
-        callback = self.setting("status_callback")
-        if callback:
-            message["status_callback"] = callback
+        if self.status_callback:
+            message["status_callback"] = self.status_callback
         return message
 
     def transmit(self, messages):

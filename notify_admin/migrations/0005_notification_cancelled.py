@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("notify_admin", "0003_deliveryattempt_run"),
+        ("notify_admin", "0004_deliveryattempt_feedback"),
     ]
 
     operations = [

@@ -1,8 +1,15 @@
+import importlib.util
+
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("notify-admin/", include("notify_admin.urls")),
 ]
+
+if importlib.util.find_spec("anymail"):
+    # The email provider's webhooks (bounces, complaints) for notify_admin.
+    urlpatterns.append(path("anymail/", include("anymail.urls")))

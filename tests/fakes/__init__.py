@@ -9,7 +9,14 @@ address refuse connections.
 
 from .coop import FakeCoopServer
 from .expo import FakeExpoServer
+from .postmark import FakePostmarkServer
 from .smtp import FakeSMTPServer
 from .twilio import FakeTwilioServer
 
-__all__ = ["FakeCoopServer", "FakeExpoServer", "FakeSMTPServer", "FakeTwilioServer"]
+__all__ = [
+    "FakeCoopServer",
+    "FakeExpoServer",
+    "FakePostmarkServer",
+    "FakeSMTPServer",
+    "FakeTwilioServer",
+]

@@ -11,6 +11,7 @@ from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 
 from ...delivery import deliver_due, plan_due
+from ...feedback.receipts import check_receipts
 from ...models import NotificationTarget
 
 # Problems of one target only: its rows are left unsent (or failed, for an
@@ -117,6 +118,9 @@ class Command(BaseCommand):
                 f"(missing {', '.join(missing)}); its notifications wait, "
                 "untouched, for a configured run."
             )
+        receipts = check_receipts()
+        if receipts.checked or receipts.unconfirmed or receipts.unavailable:
+            self.stdout.write(receipts.summary())
         return result
 
     def loop(self, options):
