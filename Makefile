@@ -13,8 +13,9 @@ DEMO_ENV := DJANGO_DEBUG=1
 
 $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[console,postgres,dev,celery,metrics]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
+	@# -qq: errors only (a pip config's unreachable index locations warn per package).
+	$(PY) -m pip install --quiet --quiet --upgrade pip
+	$(PY) -m pip install --quiet --quiet -e '.[console,postgres,dev,anymail,celery,metrics]' $(if $(EXTRA_PIP),"$(EXTRA_PIP)")
 	touch $@
 
 install: $(VENV)/.installed

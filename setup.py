@@ -15,5 +15,7 @@ setup(
     package_data={
         "notify_admin.templates": ["**/*.html", "**/*.txt", "**/*.svg"],
         "notify_admin.static": ["**/*.css", "**/*.js", "**/*.svg", "**/*.png"],
+        # The standalone console's own pages (django-axes' lockout page).
+        "notify_admin.site": ["templates/**/*.html"],
     },
 )

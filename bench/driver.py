@@ -2,6 +2,7 @@
 
     python bench/driver.py SYSTEM migrate
     python bench/driver.py SYSTEM seed CHANNEL N
+    python bench/driver.py SYSTEM seed-records CHANNEL N
     python bench/driver.py SYSTEM deliver [--count-sql FILE] [--outbox FILE]
     python bench/driver.py SYSTEM stats
 
@@ -14,6 +15,7 @@ with --count-sql it counts every SQL statement on every connection.
 import json
 import os
 import sys
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,10 +31,9 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.backends.signals import connection_created  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.sqlcount import count_statements  # noqa: E402
 from bench.workload import address  # noqa: E402
 
 COMMANDS = {
@@ -43,7 +44,7 @@ COMMANDS = {
 DELIVERED = {"notify_admin": "DELIVERED", "dns": "DELIVERED", "post_office": 0}
 
 
-def seed(channel, n):
+def seed(channel, n, notifications=True):
     n = int(n)
     past = timezone.now() - timedelta(minutes=5)
     User = get_user_model()
@@ -52,21 +53,20 @@ def seed(channel, n):
         batch_size=2000,
     )
     if SYSTEM == "post_office":
-        from post_office.models import PRIORITY, STATUS, Email
+        # Queued as its users queue mail: mail.send_many() (one bulk INSERT),
+        # default settings; like every system's rows, outside the timed part.
+        from post_office import mail as post_office_mail
 
-        Email.objects.bulk_create(
+        post_office_mail.send_many(
             [
-                Email(
-                    from_email="bench@bench.example.com",
-                    to=[address("email", i)],
-                    subject=f"bench {i}",
-                    message=f"Hello u{i}, this is benchmark message {i}.",
-                    status=STATUS.queued,
-                    priority=PRIORITY.medium,
-                )
+                {
+                    "sender": "bench@bench.example.com",
+                    "recipients": [address("email", i)],
+                    "subject": f"bench {i}",
+                    "message": f"Hello u{i}, this is benchmark message {i}.",
+                }
                 for i in range(n)
-            ],
-            batch_size=2000,
+            ]
         )
         return
     if SYSTEM == "dns":
@@ -101,6 +101,8 @@ def seed(channel, n):
         ],
         batch_size=2000,
     )
+    if not notifications:
+        return
     records = dict(
         TargetUserRecord.objects.values_list("target_user_id", "id").iterator()
     )
@@ -126,30 +128,51 @@ def deliver(argv):
         count_file = argv[argv.index("--count-sql") + 1]
     if "--outbox" in argv:
         outbox_file = argv[argv.index("--outbox") + 1]
-    counter = {"statements": 0}
-
-    def count(execute, sql, params, many, context):
-        counter["statements"] += 1
-        return execute(sql, params, many, context)
-
-    if count_file:
-
-        def install(sender, connection, **kwargs):
-            connection.execute_wrappers.append(count)
-
-        connection_created.connect(install)
-        connection.ensure_connection()
-        connection.execute_wrappers.append(count)
-    with open(os.devnull, "w") as quiet:
+    counting = count_statements() if count_file else nullcontext()
+    with counting as counter, open(os.devnull, "w") as quiet:
         call_command(*COMMANDS[SYSTEM], stdout=quiet, stderr=sys.stderr)
     if count_file:
-        counter["peak_rss_kb"] = peak_rss_kb()
-        Path(count_file).write_text(json.dumps(counter))
+        result = {
+            "statements": counter.statements,
+            "peak_rss_kb": peak_rss_kb(),
+            "configuration": configuration(argv),
+        }
+        Path(count_file).write_text(json.dumps(result))
     if outbox_file:
         outbox = getattr(mail, "outbox", [])
         Path(outbox_file).write_text(
             json.dumps([addr for message in outbox for addr in message.to])
         )
+
+
+def configuration(argv):
+    """How this system ran, read from its own settings (printed with its row)."""
+    channel = argv[argv.index("--channel") + 1] if "--channel" in argv else ""
+    if SYSTEM == "post_office":
+        from post_office import settings as po
+
+        return (
+            "send_queued_mail, 1 process; queued with mail.send_many(); "
+            "POST_OFFICE defaults but BACKENDS: "
+            f"BATCH_SIZE={po.get_batch_size()}, "
+            f"THREADS_PER_PROCESS={po.get_threads_per_process()}, "
+            f"LOG_LEVEL={po.get_log_level()}"
+        )
+    if SYSTEM == "dns":
+        return (
+            "process_notifications, no tuning settings exist: one notification "
+            "at a time, each in its own transactions"
+        )
+    from notify_admin import conf
+    from notify_admin.channels import get_channel
+
+    text = f"process_notifications, defaults: BATCH_SIZE={conf.batch_size()}"
+    if channel:
+        concurrency = getattr(get_channel(channel), "concurrency", None)
+        concurrency = concurrency() if callable(concurrency) else concurrency
+        if concurrency:
+            text += f", {channel} concurrency={concurrency}"
+    return text
 
 
 def peak_rss_kb():
@@ -186,6 +209,9 @@ if __name__ == "__main__":
         call_command("migrate", verbosity=0, interactive=False)
     elif action == "seed":
         seed(sys.argv[3], sys.argv[4])
+    elif action == "seed-records":
+        # Users with an active record each, nothing due (bench/startup.py).
+        seed(sys.argv[3], sys.argv[4], notifications=False)
     elif action == "deliver":
         # dns prints two lines per notification; its cost stays in the figures,
         # but the output goes nowhere.

@@ -17,6 +17,15 @@ with FakeSMTPServer(parse=False) as server:
     print(len(server.messages), flush=True)
 """
 
+TWILIO_PROCESS = """
+import sys
+from tests.fakes import FakeTwilioServer
+with FakeTwilioServer(float(sys.argv[1])) as server:
+    print(server.url, flush=True)
+    sys.stdin.read()
+    print(len(server.messages), flush=True)
+"""
+
 
 class _Sink:
     """What the run needs of a sink: settings for the system, what arrived."""
@@ -75,3 +84,25 @@ def smtp_sink_process():
         sink.stdin.close()
         state["received"] = int(sink.stdout.readline() or 0)
         sink.wait(timeout=30)
+
+
+@contextmanager
+def twilio_fake_process(latency_ms):
+    """The Twilio-shaped fake in a process of its own, so that its CPU is not
+    the measured process's. Yields ``{"url": ...}``; once the block is left,
+    ``"received"`` holds how many messages it accepted."""
+    fake = subprocess.Popen(
+        [sys.executable, "-c", TWILIO_PROCESS, str(latency_ms / 1000)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    state = {"url": None, "received": None}
+    try:
+        state["url"] = fake.stdout.readline().strip()
+        yield state
+    finally:
+        fake.stdin.close()
+        state["received"] = int(fake.stdout.readline() or 0)
+        fake.wait(timeout=30)

@@ -107,9 +107,9 @@ def report(args):
     settings.NOTIFICATION_SYSTEM_TARGETS["email"]["concurrency"] = 1
     stages = [Stage(name) for name in ("claim", "record", "send", "mail backend")]
     claim, record, send, backend = stages
-    claim.wrap(delivery, "claim_due")
-    record.wrap(delivery, "record_batch")
-    send.wrap(delivery, "send_groups")
+    claim.wrap(delivery.claims, "claim_due")
+    record.wrap(delivery.recording, "record_batch")
+    send.wrap(delivery.sending.RunChannels, "send_groups")
     backend.wrap(type(get_connection()), "send_messages")
 
     wall = time.perf_counter()

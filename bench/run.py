@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -35,6 +34,12 @@ RESULTS = BENCH / "results"
 sys.path.insert(0, str(REPO))
 
 from bench.fakes import start_fake  # noqa: E402
+from bench.report import (  # noqa: E402
+    machine_description,
+    markdown,
+    notes,
+    print_table,
+)
 from bench.workload import address  # noqa: E402
 
 COMMON = ["dj-database-url>=2.1", "psycopg[binary]>=3.1"]
@@ -63,26 +68,8 @@ CHANNELS = {
     "twilio": ("twilio", None, [0, 20]),
 }
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-# How each system was pointed at the fakes, where that took more than a
-# setting: printed (and written) with every table that has such a row.
-NOTES = {
-    ("dns", "expo"): (
-        "django-notification-system has no setting for the Expo address: "
-        "bench/sites/dns.py sets exponent_server_sdk.PushClient.DEFAULT_HOST "
-        "to the fake server (its handler calls PushClient() with no host)."
-    ),
-    ("dns", "twilio"): (
-        "django-notification-system has no setting for the Twilio address: "
-        "bench/sites/dns.py wraps twilio.base.client_base.ClientBase.get_hostname "
-        "so that https://api.twilio.com becomes the fake server (its handler "
-        "builds a new Client per message)."
-    ),
-    ("any", "email-smtp"): (
-        "email-smtp: the aiosmtpd sink on 127.0.0.1 records each message's "
-        "envelope and does not parse the message (every system's cost, not the "
-        "sink's, is what the rows measure)."
-    ),
-}
+# The PostgreSQL databases a run creates and drops: PREFIX_SYSTEM[_tpl].
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "bench")
 
 
 @dataclass
@@ -101,6 +88,7 @@ class Row:
     ratio: dict = field(default_factory=dict)
     status: str = "ok"
     note: str = ""
+    configuration: str = ""
 
 
 # -- virtualenvs ---------------------------------------------------------------
@@ -139,13 +127,17 @@ def fresh_database(system, database):
     if database == "sqlite":
         template = WORK / f"{system}.template.sqlite3"
         target = WORK / f"{system}.sqlite3"
-        if not template.exists():
+        # Migrated afresh once per invocation: a template left by an earlier
+        # checkout would lack the migrations added since.
+        if not getattr(fresh_database, f"sqlite_{system}", False):
+            template.unlink(missing_ok=True)
             driver(python, system, "migrate", url=f"sqlite:///{template}")
+            setattr(fresh_database, f"sqlite_{system}", True)
         for suffix in ["", "-wal", "-shm"]:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         shutil.copy(template, target)
         return f"sqlite:///{target}"
-    template, name = f"bench_{system}_tpl", f"bench_{system}"
+    template, name = f"{PG_PREFIX}_{system}_tpl", f"{PG_PREFIX}_{system}"
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if not getattr(fresh_database, f"migrated_{system}", False):
         psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
@@ -172,7 +164,7 @@ def driver(python, system, *args, url, env=None, capture=False):
 # -- one measurement ------------------------------------------------------------
 
 
-def timed_delivery(python, system, url, env, outbox, counts):
+def timed_delivery(python, system, url, env, outbox, counts, channel):
     """Run the delivery command as a process; return (seconds, peak RSS in MB).
 
     The process counts its own SQL statements (an execute wrapper on every
@@ -181,7 +173,7 @@ def timed_delivery(python, system, url, env, outbox, counts):
     full_env = {**os.environ, **env, "BENCH_DATABASE_URL": url}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     args = [python, BENCH / "driver.py", system, "deliver"]
-    args += ["--outbox", outbox, "--count-sql", counts]
+    args += ["--outbox", outbox, "--count-sql", counts, "--channel", channel]
     # Its log (post-office logs every batch) goes to a file, as under cron,
     # not to this terminal; it is shown when the process fails.
     log = WORK / f"{system}.deliver.log"
@@ -233,7 +225,7 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             counts = WORK / f"{system}.sql.json"
             with start_fake(channel, transport, latency) as fake:
                 seconds, peak = timed_delivery(
-                    python, system, url, fake.env, outbox, counts
+                    python, system, url, fake.env, outbox, counts, channel
                 )
                 received = fake.received()
             if transport == "locmem":
@@ -249,6 +241,7 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             own = counted.get("peak_rss_kb")
             rss.append(own / 1024 if own else peak)
             statements = counted["statements"]
+            row.configuration = counted.get("configuration", "")
             row.statements_per_notification = round(statements / n, 4)
     except (RuntimeError, subprocess.CalledProcessError) as err:
         row.status, row.note = "FAIL", str(err)[:200]
@@ -293,83 +286,6 @@ def add_ratios(rows):
         mine.ratio[row.system] = row.ratio["notify_admin/peer"]
 
 
-HEADER = [
-    "system",
-    "database",
-    "channel",
-    "latency",
-    "N",
-    "seconds",
-    "notif/s",
-    "stmts/notif",
-    "peak RSS MB",
-    "notify_admin/peer",
-]
-
-
-def cells(row):
-    ratio = row.ratio.get("notify_admin/peer")
-    if row.system == "notify_admin":
-        ratio = "—"
-    fail = row.status != "ok"
-    reps = f" ({row.repetitions} rep)" if row.cut_short else ""
-    return [
-        row.system,
-        row.database,
-        row.channel,
-        f"{row.latency_ms} ms",
-        f"{row.n:,}",
-        "FAIL" if fail else f"{row.seconds:.2f}" + reps,
-        row.note if fail else f"{row.per_second:,.0f}",
-        ""
-        if row.statements_per_notification is None
-        else f"{row.statements_per_notification:.3f}",
-        "" if row.peak_rss_mb is None else f"{row.peak_rss_mb:.0f}",
-        "" if ratio is None else (ratio if isinstance(ratio, str) else f"{ratio:.1f}x"),
-    ]
-
-
-def notes(rows):
-    found = []
-    for row in rows:
-        system = next(k for k, label in LABELS.items() if label == row.system)
-        for key in [(system, CHANNELS[row.channel][0]), ("any", row.channel)]:
-            if key in NOTES and NOTES[key] not in found:
-                found.append(NOTES[key])
-    return found
-
-
-def markdown(rows, machine):
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(map(str, cells(r))) + " |" for r in rows]
-    text = f"Machine: {machine}\n\n" + "\n".join(lines) + "\n"
-    if notes(rows):
-        text += "\n" + "\n".join(f"- {note}" for note in notes(rows)) + "\n"
-    return text
-
-
-def print_table(rows):
-    table = [HEADER, *[[str(c) for c in cells(r)] for r in rows]]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-    for line in table:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
-
-
-def machine_description():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N=1,000, 1 repetition")
@@ -407,16 +323,17 @@ def main():
     machine = machine_description()
     print(f"\n{machine}\n")
     print_table(rows)
-    if notes(rows):
-        print("\n" + "\n".join(f"- {note}" for note in notes(rows)))
+    found = notes(rows, LABELS, CHANNELS)
+    if found:
+        print("\n" + "\n".join(f"- {note}" for note in found))
     payload = {
         "machine": machine,
         "args": vars(args),
-        "notes": notes(rows),
+        "notes": found,
         "rows": [asdict(r) for r in rows],
     }
     (RESULTS / f"{args.output}.json").write_text(json.dumps(payload, indent=1))
-    (RESULTS / f"{args.output}.md").write_text(markdown(rows, machine))
+    (RESULTS / f"{args.output}.md").write_text(markdown(rows, machine, found))
     print(f"\nwrote {RESULTS / args.output}.json and .md")
 
 

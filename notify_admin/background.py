@@ -10,6 +10,7 @@ is signed, so it cannot be pointed at another task.
 
 import logging
 import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -30,11 +31,20 @@ SEND_PERMISSION = "notify_admin.send_notification"
 REFRESH_SECONDS = 2
 
 
+@dataclass
+class Handoff:
+    """A selection handed to the workers: the page to go to, and the task
+    (None when the broker refused it: nothing was handed over)."""
+
+    response: object
+    task_id: str | None = None
+
+
 def send_in_background(request, queryset):
     """Hand the selection to a worker when it is over the threshold.
 
-    Returns the response to give (the progress page), or None when the
-    request should send the selection itself.
+    Returns a :class:`Handoff`, or None when the request should send the
+    selection itself.
     """
     threshold = conf.background_send_threshold()
     if threshold is None:
@@ -60,15 +70,7 @@ def send_in_background(request, queryset):
             _("Could not hand the selection to the background workers: %(error)s")
             % {"error": err},
         )
-        return HttpResponseRedirect(request.get_full_path())
-    from .admin.actions import log_change
-
-    log_change(
-        request,
-        queryset,
-        _("Send now (admin action): handed to background task %(task)s")
-        % {"task": task_id},
-    )
+        return Handoff(HttpResponseRedirect(request.get_full_path()))
     signed = signing.dumps({"task": task_id, "total": len(ids)}, salt=SALT)
     messages.info(
         request,
@@ -79,7 +81,9 @@ def send_in_background(request, queryset):
         )
         % {"count": len(ids)},
     )
-    return HttpResponseRedirect(progress_url.replace("/-/", f"/{signed}/"))
+    return Handoff(
+        HttpResponseRedirect(progress_url.replace("/-/", f"/{signed}/")), task_id
+    )
 
 
 def source_of(task_id):

@@ -144,9 +144,14 @@ def _targets():
 
 
 def _check_target(target):
-    from .channels.registry import get_channel
+    from .channels.registry import BUILT_IN, get_channel
     from .exceptions import UnknownChannel
 
+    if target.notification_module_name in BUILT_IN and not _in_use(target):
+        # A built-in channel always resolves, and an unused target's settings
+        # are not required: loading its module would only import its SDK
+        # (requests, twilio, exponent_server_sdk) into every process start.
+        return []
     try:
         channel = get_channel(target.notification_module_name)
     except UnknownChannel as err:

@@ -48,6 +48,13 @@ def target_setting_name(target, key):
     return f'NOTIFICATION_SYSTEM_TARGETS["{target}"]["{key}"]'
 
 
+def provider_settings(target):
+    """A copy of ``NOTIFICATION_SYSTEM_TARGETS[target]`` (``{}`` when unset)."""
+    targets = get_setting("TARGETS", {}) or {}
+    provider = targets.get(target) if isinstance(targets, dict) else None
+    return dict(provider) if isinstance(provider, dict) else {}
+
+
 def get_target_setting(target, key, default=_MISSING):
     """Return ``NOTIFICATION_SYSTEM_TARGETS[target][key]``.
 

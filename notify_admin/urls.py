@@ -1,9 +1,12 @@
-"""notify_admin's own URLs: include them in the host's urls.py, e.g.
-``path("notify-admin/", include("notify_admin.urls"))``."""
+"""notify_admin's own routes, included by a host project (or the console):
+
+path("notify-admin/", include("notify_admin.urls"))
+"""
 
 from django.urls import path
 
 from . import background
+from .feedback import twilio
 from .monitoring import views as monitoring
 
 app_name = "notify_admin"
@@ -15,5 +18,10 @@ urlpatterns = [
         "background-send/<str:signed>/",
         background.progress,
         name="background-send",
+    ),
+    path(
+        "webhooks/twilio/status/",
+        twilio.status_callback,
+        name="twilio-status-callback",
     ),
 ]

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from notify_admin.admin.resources import TargetUserRecordResource
+from notify_admin.imports.records import TargetUserRecordResource
 from notify_admin.models import TargetUserRecord
 
 CSV_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "csv"

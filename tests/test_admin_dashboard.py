@@ -2,8 +2,12 @@
 
 import datetime
 import re
+import runpy
+from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,17 +21,21 @@ pytestmark = pytest.mark.django_db
 APP_INDEX = reverse("admin:app_list", args=["notify_admin"])
 
 
-def attempt(notification, outcome, days_ago=0, hours_ago=0):
+def earlier_today(hours_ago):
+    """A time earlier today, whatever the time of day: "2 hours ago" at 01:00
+    would be yesterday to the chart, which counts by local date."""
     now = timezone.now()
-    if days_ago:
-        at = now - datetime.timedelta(days=days_ago, hours=hours_ago)
-    else:
-        # Earlier today, whatever the time of day: "2 hours ago" at 01:00
-        # would be yesterday to the chart, which counts by local date.
-        midnight = timezone.localtime(now).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        at = now - (now - midnight) * (hours_ago / 24)
+    midnight = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return now - (now - midnight) * (hours_ago / 24)
+
+
+def days_ago(days):
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def attempt(notification, outcome, at):
     return DeliveryAttempt.objects.create(
         notification=notification, outcome=outcome, attempted_at=at
     )
@@ -40,16 +48,20 @@ def history(make_user, make_record, make_notification):
     past = timezone.now() - datetime.timedelta(minutes=5)
     due = make_notification(email, scheduled_delivery=past)
     make_notification(email, scheduled_delivery=past + datetime.timedelta(days=1))
-    make_notification(sms, "RETRY", scheduled_delivery=past)
-    delivered = make_notification(sms, "DELIVERED")
-    failed = make_notification(email, "DELIVERY_FAILURE")
-    attempt(delivered, "DELIVERED")
-    attempt(delivered, "DELIVERED", days_ago=3)
-    attempt(failed, "DELIVERY_FAILURE", hours_ago=2)
-    attempt(failed, "INACTIVE_DEVICE", days_ago=3)
-    attempt(failed, "RETRY", hours_ago=1)
-    attempt(failed, "DELIVERED", days_ago=20)  # outside the chart
-    DeliveryRun.objects.create(source="admin", delivered=99)
+    retry = make_notification(sms, "RETRY", scheduled_delivery=past)
+    attempt(retry, "RETRY", retry.attempted_delivery)
+    for status, at in [
+        ("DELIVERED", earlier_today(2)),
+        ("DELIVERED", days_ago(3)),
+        ("INACTIVE_DEVICE", days_ago(3)),
+        ("DELIVERED", days_ago(20)),  # outside the chart
+    ]:
+        attempt(make_notification(sms, status, attempted_delivery=at), status, at)
+    failed = make_notification(
+        email, "DELIVERY_FAILURE", attempted_delivery=earlier_today(1)
+    )
+    attempt(failed, "RETRY", earlier_today(3))
+    attempt(failed, "DELIVERY_FAILURE", failed.attempted_delivery)
     DeliveryRun.objects.create(
         source="command",
         host="cron-1",
@@ -59,6 +71,8 @@ def history(make_user, make_record, make_notification):
         retried=2,
         failed=1,
     )
+    # The latest run, though not the command's: admin runs count too.
+    DeliveryRun.objects.create(source="admin", delivered=99)
     return due
 
 
@@ -74,11 +88,15 @@ def test_dashboard_figures(admin_client, history):
     assert text_of(html, "na-retries-24h") == "1"
     assert text_of(html, "na-failures-24h") == "1"
     last_run = re.search(r'id="na-last-run">(.*?)</div>', html, re.S).group(1)
-    assert "cron-1" in last_run and "7 delivered · 2 retry · 1 failed" in last_run
+    assert "admin" in last_run and "99 delivered · 0 retry · 0 failed" in last_run
+    run = DeliveryRun.objects.get(source="admin")
+    assert reverse("admin:notify_admin_deliveryrun_change", args=[run.pk]) in last_run
     matrix = re.search(r'id="na-status-matrix">(.*?)</table>', html, re.S).group(1)
-    email_row = re.search(r"<th scope=\"row\">Email</th>(.*?)</tr>", matrix, re.S)
+    email_row = re.search(
+        r"<th scope=\"row\"><a [^>]*>Email</a></th>(.*?)</tr>", matrix, re.S
+    )
     # Columns: Scheduled, Delivered, Delivery failure, Retry, Inactive, Opted out.
-    assert re.findall(r"<td>(?:<strong>)?(\d+)", email_row.group(1)) == [
+    assert re.findall(r"<td><a [^>]*>(?:<strong>)?(\d+)", email_row.group(1)) == [
         "2",
         "0",
         "1",
@@ -130,21 +148,30 @@ def test_chart_geometry_scales_to_the_busiest_day():
     ]
 
 
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
 def test_dashboard_query_count_does_not_grow_with_the_data(
     admin_client, make_user, make_record, make_notification
 ):
-    admin_client.get(APP_INDEX)  # warm caches (content types, permissions)
+    pages = [APP_INDEX, reverse("admin:index")]
+    for url in pages:
+        admin_client.get(url)  # warm caches (content types, permissions)
     record = make_record(make_user())
     n = make_notification(record, "DELIVERED")
-    attempt(n, "DELIVERED")
-    with CaptureQueriesContext(connection) as small:
-        admin_client.get(APP_INDEX)
+    attempt(n, "DELIVERED", n.attempted_delivery)
+    DeliveryRun.objects.create(source="command")
+    small = [queries(admin_client, url) for url in pages]
     for _ in range(30):
-        m = make_notification(make_record(make_user()), "DELIVERY_FAILURE")
-        attempt(m, "DELIVERY_FAILURE", days_ago=2)
-    with CaptureQueriesContext(connection) as large:
-        admin_client.get(APP_INDEX)
-    assert len(small) == len(large)
+        m = make_notification(
+            make_record(make_user()), "DELIVERY_FAILURE", attempted_delivery=days_ago(2)
+        )
+        attempt(m, "DELIVERY_FAILURE", m.attempted_delivery)
+        DeliveryRun.objects.create(source="admin")
+    assert [queries(admin_client, url) for url in pages] == small
 
 
 def test_dashboard_hidden_without_view_permission(client, make_staff, history):
@@ -159,3 +186,74 @@ def test_dashboard_without_any_run(admin_client):
     html = admin_client.get(APP_INDEX).content.decode()
     assert re.search(r'id="na-last-run">.*?never', html, re.S)
     assert text_of(html, "na-due-now") == "0"
+
+
+def changelist_count(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.context["cl"].result_count
+
+
+def test_every_dashboard_figure_links_to_the_rows_it_counts(admin_client, history):
+    html = admin_client.get(APP_INDEX).content.decode()
+    section = re.search(r'<section class="na-dashboard".*?</section>', html, re.S)
+    changelist = reverse("admin:notify_admin_notification_changelist")
+    links = re.findall(
+        r'<a (?:class="na-card" )?href="([^"]+)"[^>]*>\s*(?:<span[^>]*>|<strong>)?'
+        r"(\d+)<",
+        section.group(0),
+    )
+    # 4 cards, 3 targets x (6 statuses + total), 6 status totals + grand total.
+    assert len(links) == 4 + 3 * 7 + 7
+    for url, shown in links:
+        url = url.replace("&amp;", "&")
+        assert url.startswith(changelist)
+        assert changelist_count(admin_client, url) == int(shown), url
+
+
+def test_chart_bars_link_to_their_days_rows(admin_client, history):
+    html = admin_client.get(APP_INDEX).content.decode()
+    bars = re.findall(
+        r'<a href="([^"]+)" class="na-bar-link"><rect class="na-bar na-bar--(\w+)"'
+        r".*?<title>([\d-]+): (\d+) \w+</title>",
+        html,
+        re.S,
+    )
+    assert len(bars) == 28
+    assert sum(int(n) for *_rest, n in bars) == 4
+    for url, _kind, _day, shown in bars:
+        if shown != "0":
+            url = url.replace("&amp;", "&")
+            assert changelist_count(admin_client, url) == int(shown), url
+
+
+def test_admin_index_has_a_card_leading_to_the_dashboard(admin_client, history):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    card = re.search(r'id="na-index-card">(.*?)</div>', html, re.S).group(1)
+    assert f'href="{APP_INDEX}"' in card
+    assert text_of(html, "na-index-due") == "2"
+    assert text_of(html, "na-index-failures") == "1"
+    # The app list is still there, under the card.
+    assert 'id="content-main"' in html and "app-notify_admin" in html
+
+
+def test_index_card_hidden_without_view_permission(client, make_staff, history):
+    client.force_login(make_staff("notify_admin.view_targetuserrecord"))
+    assert "na-index-card" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_demo_data_has_nothing_in_the_future_after_refresh(client):
+    repo = Path(__file__).resolve().parents[1]
+    call_command("loaddata", str(repo / "fixtures" / "demo.json"), verbosity=0)
+    happened = runpy.run_path(str(repo / "fixtures" / "refresh_demo_dates.py"))[
+        "HAPPENED"
+    ]
+    now = timezone.now()
+    for model, fields in happened.items():
+        for name in fields:
+            assert not model.objects.filter(**{f"{name}__gt": now}).exists(), name
+    run = DeliveryRun.objects.order_by("-started_at").first()
+    assert now - datetime.timedelta(hours=2) < run.started_at < now
+    client.force_login(get_user_model().objects.get(username="admin"))
+    html = client.get(APP_INDEX).content.decode()
+    assert int(text_of(html, "na-delivered-24h")) > 0

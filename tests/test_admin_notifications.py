@@ -105,7 +105,9 @@ def test_filter_by_scheduled_and_attempted_date_ranges(admin_client, rows):
     assert shown(response) == {rows["delivered"].pk}
     response = changelist(
         admin_client,
-        attempted_delivery__range__gte=str(today - datetime.timedelta(days=1)),
+        # Date and time (the dashboard links to "the last 24 hours").
+        attempted_delivery__range__gte_0=str(today - datetime.timedelta(days=1)),
+        attempted_delivery__range__gte_1="00:00:00",
     )
     assert shown(response) == {rows[k].pk for k in ("failed", "inactive", "retry")}
     body = response.content.decode()
@@ -136,10 +138,23 @@ def test_change_page_shows_attempts_read_only(admin_client, rows):
 # --- Retry -------------------------------------------------------------------
 
 
-def test_retry_resets_failed_rows_and_logs_each(admin_client, rows, post_action):
-    admin = admin_client.session["_auth_user_id"]
+@pytest.fixture
+def changer(client, make_staff):
+    """Staff who may change notifications but not send them."""
+    user = make_staff(
+        "notify_admin.view_notification", "notify_admin.change_notification"
+    )
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_retry_resets_failed_rows_and_logs_each(changer, rows, post_action):
     selected = [rows[k] for k in ("failed", "inactive", "delivered", "scheduled")]
-    response = post_action(admin_client, Notification, "retry", selected)
+    page = post_action(changer, Notification, "retry", selected)
+    assert page.status_code == 200  # a retry may send: always confirmed
+    assert Notification.objects.get(pk=rows["failed"].pk).status == "DELIVERY_FAILURE"
+    response = post_action(changer, Notification, "retry", selected, confirm="yes")
     assert response.status_code == 302
     for key in ("failed", "inactive"):
         n = Notification.objects.get(pk=rows[key].pk)
@@ -147,13 +162,36 @@ def test_retry_resets_failed_rows_and_logs_each(admin_client, rows, post_action)
         assert n.attempted_delivery is None
         assert n.retry_attempts == 0
         assert n.scheduled_delivery <= timezone.now()
-        assert list(logged(n, admin)) == [
+        assert n.modified > rows[key].modified
+        assert list(logged(n, changer.user)) == [
             "Retry (admin action): back to SCHEDULED, retry counter reset."
         ]
     assert Notification.objects.get(pk=rows["delivered"].pk).status == "DELIVERED"
-    assert not logged(rows["delivered"], admin).exists()
-    page = admin_client.get(response["Location"])
+    assert not logged(rows["delivered"], changer.user).exists()
+    page = changer.get(response["Location"])
     assert "2 notifications scheduled for retry now; 2 skipped." in messages_of(page)
+
+
+def test_retry_by_a_sender_sends_now_and_shows_each_row(
+    admin_client, rows, post_action, fake_twilio
+):
+    fake_twilio.errors[rows["sms"].target_user_id] = 21211
+    response = post_action(
+        admin_client, Notification, "retry", [rows["failed"]], confirm="yes"
+    )
+    assert response.status_code == 302
+    assert "/deliveryrun/" in response["Location"]
+    page = admin_client.get(response["Location"])
+    body = page.content.decode()
+    assert "ham" in body and rows["sms"].target_user_id in body
+    assert "21211" in body
+    failed = Notification.objects.get(pk=rows["failed"].pk)
+    assert failed.status == "INACTIVE_DEVICE"
+    admin = admin_client.session["_auth_user_id"]
+    assert any(
+        "Retry (admin action, run" in message and "INACTIVE_DEVICE (21211" in message
+        for message in logged(failed, admin)
+    )
 
 
 def test_retry_skips_inactive_addresses_opted_out_users_and_leased_rows(
@@ -171,7 +209,13 @@ def test_retry_skips_inactive_addresses_opted_out_users_and_leased_rows(
     out = make_user()
     gone = make_notification(make_record(out), "DELIVERY_FAILURE")
     NotificationOptOut.objects.create(user=out, active=True)
-    post_action(admin_client, Notification, "retry", [rows["failed"], leased, gone])
+    post_action(
+        admin_client,
+        Notification,
+        "retry",
+        [rows["failed"], leased, gone],
+        confirm="yes",
+    )
     statuses = Notification.objects.filter(
         pk__in=[rows["failed"].pk, leased.pk, gone.pk]
     ).values_list("status", flat=True)
@@ -192,7 +236,8 @@ def test_retry_of_many_rows_asks_first(
     assert Notification.objects.filter(status="DELIVERY_FAILURE").count() == 11
     done = post_action(admin_client, Notification, "retry", many, confirm="yes")
     assert done.status_code == 302
-    assert Notification.objects.filter(status="SCHEDULED").count() == 11
+    # A superuser may send: retried rows are sent at once (locmem email).
+    assert Notification.objects.filter(status="DELIVERED").count() == 11
 
 
 def test_select_across_uses_the_filtered_list(
@@ -217,7 +262,8 @@ def test_select_across_uses_the_filtered_list(
         query=query,
         confirm="yes",
     )
-    assert Notification.objects.filter(status="SCHEDULED").count() == 13
+    # 12 retried and sent at once, and the row delivered before.
+    assert Notification.objects.filter(status="DELIVERED").count() == 13
     # The SMS target was outside the filter: untouched.
     assert Notification.objects.get(pk=rows["failed"].pk).status == "DELIVERY_FAILURE"
 
@@ -281,6 +327,44 @@ def test_cancel_marks_open_rows_opted_out(admin_client, rows, post_action):
     assert not NotificationOptOut.objects.exists()
 
 
+def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, rows, post_action):
+    admin = admin_client.session["_auth_user_id"]
+    selected = [rows["scheduled"], rows["retry"]]
+    post_action(admin_client, Notification, "cancel", selected)
+    for row in selected:
+        n = Notification.objects.get(pk=row.pk)
+        assert n.status == "OPTED_OUT"
+        assert str(n.cancelled_by_id) == admin and n.cancelled_at is not None
+    # The filter tells a staff cancellation from a user's opt-out.
+    out = rows["delivered"]  # not cancelled: opted out by its user below
+    Notification.objects.filter(pk=out.pk).update(status="OPTED_OUT")
+    cancelled = shown(changelist(admin_client, opted_out="cancelled"))
+    assert cancelled == {rows["scheduled"].pk, rows["retry"].pk}
+    assert shown(changelist(admin_client, opted_out="user")) == {out.pk}
+
+    done = post_action(
+        admin_client, Notification, "undo_cancel", [*selected, out], confirm="yes"
+    )
+    assert done.status_code == 302
+    # Back to what they were: SCHEDULED (never tried) and RETRY (tried).
+    scheduled = Notification.objects.get(pk=rows["scheduled"].pk)
+    retry = Notification.objects.get(pk=rows["retry"].pk)
+    assert (scheduled.status, scheduled.cancelled_at) == ("SCHEDULED", None)
+    assert (retry.status, retry.cancelled_by) == ("RETRY", None)
+    assert Notification.objects.get(pk=out.pk).status == "OPTED_OUT"
+    assert "2 cancelled notifications restored; 1 skipped." in messages_of(
+        admin_client.get(done["Location"])
+    )
+    assert list(logged(retry, admin))[0] == "Undo cancel (admin action)."
+
+
+def test_undo_cancel_leaves_users_who_opted_out_alone(admin_client, rows, post_action):
+    post_action(admin_client, Notification, "cancel", [rows["scheduled"]])
+    NotificationOptOut.objects.create(user=rows["eggs"], active=True)
+    post_action(admin_client, Notification, "undo_cancel", [rows["scheduled"]])
+    assert Notification.objects.get(pk=rows["scheduled"].pk).status == "OPTED_OUT"
+
+
 # --- Permissions and CSRF ----------------------------------------------------
 
 
@@ -302,7 +386,13 @@ def test_actions_follow_permissions(client, rows, make_staff, make_user):
     assert response.status_code == 200
     assert response.context["action_form"] is None or action_names(response) == {""}
     client.force_login(changer)
-    assert action_names(changelist(client)) == {"", "retry", "reschedule", "cancel"}
+    assert action_names(changelist(client)) == {
+        "",
+        "retry",
+        "reschedule",
+        "cancel",
+        "undo_cancel",
+    }
     client.force_login(sender)
     assert action_names(changelist(client)) >= {"send_now", "retry"}
 
@@ -349,7 +439,7 @@ def test_get_never_runs_an_action(admin_client, rows):
 def test_get_actions_of_any_signature_are_called_correctly():
     """Parents written before Django 6.1's action_location (e.g. import-export's
     ExportActionMixin) and after it both work under the console's guard."""
-    from notify_admin.admin.actions import declared_actions
+    from notify_admin.admin.guards import declared_actions
 
     class Location:
         def __init__(self, name):

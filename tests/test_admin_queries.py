@@ -112,7 +112,9 @@ CHANGELISTS = [
     (Notification, "?status__exact=DELIVERED&q=Title"),
     (
         Notification,
-        "?scheduled_delivery__range__gte=2000-01-01&attempted_delivery__range__lte=2100-01-01",
+        "?scheduled_delivery__range__gte=2000-01-01"
+        "&attempted_delivery__range__lte_0=2100-01-01"
+        "&attempted_delivery__range__lte_1=00:00:00",
     ),
     (TargetUserRecord, ""),
     (TargetUserRecord, "?mine=1&active__exact=1"),

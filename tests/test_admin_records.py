@@ -78,8 +78,15 @@ def test_activate_and_deactivate_log_each_changed_record(
         admin_client, done
     )
     assert LogEntry.objects.filter(action_flag=CHANGE).count() == 2
-    post_action(admin_client, TargetUserRecord, "activate", [records["ham_mail"]])
-    assert TargetUserRecord.objects.get(pk=records["ham_mail"].pk).active
+    done = post_action(
+        admin_client, TargetUserRecord, "activate", [records["ham_mail"]]
+    )
+    activated = TargetUserRecord.objects.get(pk=records["ham_mail"].pk)
+    assert activated.active
+    assert activated.modified > records["ham_mail"].modified  # not left as it was
+    assert "Activate: 1 record changed, 0 already so." in messages_of(
+        admin_client, done
+    )
     assert LogEntry.objects.filter(
         object_id=str(records["ham_mail"].pk), change_message="Activate (admin action)."
     ).exists()
@@ -100,8 +107,8 @@ def test_reset_email_target_for_the_records_users(
     assert current.target_user_id == "new@example.com"
     assert Notification.objects.get(pk=waiting.pk).user_target_id == current.pk
     shown_messages = messages_of(admin_client, done)
-    assert "Email target reset for 1 users." in shown_messages
-    assert "Skipped 1 users: nomail (no email address)." in shown_messages
+    assert "Email target reset for 1 user." in shown_messages
+    assert "Skipped 1 user: nomail (no email address)." in shown_messages
     assert LogEntry.objects.filter(object_id=str(current.pk)).exists()
 
 
@@ -137,7 +144,7 @@ def test_record_add_form_validates_the_address(admin_client, make_user, targets)
         },
     )
     assert response.status_code == 200
-    assert "not a valid phone number" in response.content.decode()
+    assert "not a phone number: it has letters in it" in response.content.decode()
     assert not TargetUserRecord.objects.exists()
 
 
@@ -176,14 +183,14 @@ def test_opt_out_and_opt_back_in_actions(
     assert NotificationOptOut.objects.filter(active=True).count() == 2
     assert Notification.objects.get(pk=open_one.pk).status == "OPTED_OUT"
     assert (
-        "Opted out 2 users (0 new opt-outs); 1 open notifications marked OPTED_OUT."
+        "Opted out 2 users (0 new opt-outs); 1 open notification marked OPTED_OUT."
         in messages_of(admin_client, done)
     )
     done = post_action(admin_client, NotificationOptOut, "opt_back_in", [mine])
     assert not NotificationOptOut.objects.get(pk=mine.pk).active
     # Opting back in does not resurrect cancelled notifications.
     assert Notification.objects.get(pk=open_one.pk).status == "OPTED_OUT"
-    assert "1 users opted back in; 0 were not opted out." in messages_of(
+    assert "1 user opted back in; 0 were not opted out." in messages_of(
         admin_client, done
     )
     assert LogEntry.objects.filter(object_id=str(mine.pk)).count() == 2

@@ -73,9 +73,35 @@ def test_send_now_confirms_then_delivers_through_the_engine(
         "Send now: 2 delivered, 0 to retry, 0 failed, 1 inactive device, "
         "0 opted out, 1 skipped." in messages_of(sender_client, done)
     )
-    entries = LogEntry.objects.filter(user=sender_client.user, action_flag=CHANGE)
-    assert entries.count() == 4
-    assert "delivered=2 retry=0 failed=0 inactive=1" in entries.first().change_message
+    # One history entry per attempted row, with that row's own outcome; the
+    # skipped (already delivered) row gets none.
+    entries = dict(
+        LogEntry.objects.filter(
+            user=sender_client.user, action_flag=CHANGE
+        ).values_list("object_id", "change_message")
+    )
+    assert set(entries) == {str(email.pk), str(failed_sms.pk), str(bad_sms.pk)}
+    assert entries[str(email.pk)].endswith(": DELIVERED")
+    assert "INACTIVE_DEVICE (21211" in entries[str(bad_sms.pk)]
+
+    # The result page: every attempted row with user, address and reason, and
+    # a link to exactly those rows in the changelist.
+    assert done["Location"] == reverse(
+        "admin:notify_admin_deliveryrun_result", args=[run.pk]
+    )
+    page = sender_client.get(done["Location"])
+    table = page.content.decode()
+    assert table.count('<tr class="na-outcome-') == 3
+    for text in (eggs.username, ham.username, eggs.email, "+14155552671", "21211"):
+        assert text in table
+    listed = sender_client.get(
+        reverse("admin:notify_admin_notification_changelist"), {"run": run.pk}
+    )
+    assert {n.pk for n in listed.context["cl"].result_list} == {
+        email.pk,
+        failed_sms.pk,
+        bad_sms.pk,
+    }
 
 
 def test_send_now_is_hidden_and_forbidden_without_send_permission(
@@ -125,12 +151,11 @@ def test_send_test_notification_to_each_selected_address(
     assert fake_smtp.messages[0]["subject"] == "Test notification"
     shown = messages_of(sender_client, done)
     assert (
-        "Test notifications: 1 delivered, 0 failed, 1 inactive device, "
-        "0 to retry, 2 skipped." in shown
+        "Test notifications: 1 delivered, 0 to retry, 0 failed, 1 inactive device, "
+        "0 opted out, 2 skipped." in shown
     )
-    assert any(
-        line.startswith("+14155552671: INACTIVE_DEVICE (21211") for line in shown
-    )
+    result = sender_client.get(done["Location"]).content.decode()
+    assert "+14155552671" in result and "21211" in result
     assert f"{inactive.target_user_id}: inactive address" in shown
     assert f"{opted.target_user_id}: user opted out" in shown
     tests = Notification.objects.filter(title="Test notification")

@@ -54,6 +54,8 @@ def form_data(record, title, body, extra, date):
         "max_retries": "3",
         "attempts-TOTAL_FORMS": "0",
         "attempts-INITIAL_FORMS": "0",
+        "provider_events-TOTAL_FORMS": "0",
+        "provider_events-INITIAL_FORMS": "0",
     }
 
 

@@ -120,21 +120,6 @@ def test_connection_refused_is_retried_then_fails(fake_twilio, sms):
     assert "ConnectionError" in notification.attempts.get().error_code
 
 
-def test_missing_credentials_are_retried_not_crashed(fake_twilio, sms, settings):
-    settings.NOTIFICATION_SYSTEM_TARGETS = {
-        **settings.NOTIFICATION_SYSTEM_TARGETS,
-        "twilio_sms": {"base_url": fake_twilio.url},
-    }
-    notification = sms()
-    assert deliver_due().retried == 1
-    attempt = notification.attempts.get()
-    assert attempt.error_code == "not_configured"
-    assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]' in (
-        attempt.error_message
-    )
-    assert fake_twilio.messages == []
-
-
 def test_rate_limit_setting_spaces_requests(fake_twilio, sms, settings):
     settings.NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"] = 1000
     for number in NUMBERS:
@@ -156,16 +141,16 @@ def test_rate_limiter_reserves_one_slot_per_call():
 def test_an_unexpected_error_on_one_message_retries_only_that_one(
     fake_twilio, sms, monkeypatch
 ):
-    from notify_admin.channels import twilio as channel_module
+    from notify_admin.channels.twilio_async import AsyncSender
 
-    real = channel_module.send_sms
+    real = AsyncSender.request
 
-    def flaky(client, notification, *args):
-        if notification.user_target.target_user_id == NUMBERS[1]:
+    async def flaky(self, message):
+        if message["to"] == NUMBERS[1]:
             raise KeyError("sid")
-        return real(client, notification, *args)
+        return await real(self, message)
 
-    monkeypatch.setattr(channel_module, "send_sms", flaky)
+    monkeypatch.setattr(AsyncSender, "request", flaky)
     notifications = [sms(address=number) for number in NUMBERS]
     result = deliver_due()
     assert (result.delivered, result.retried) == (3, 1)

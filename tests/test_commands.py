@@ -121,10 +121,18 @@ def test_one_broken_target_does_not_stop_the_others(due, settings, targets):
     out, err = run()
     assert "notify_admin.E012" in err
     assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["auth_token"]' in err
-    assert out.startswith("delivered=1 retry=1 ")
+    # A configuration error is not a delivery failure: the SMS waits untouched,
+    # with no attempt and no retry spent, and the run says why.
+    assert out.startswith("delivered=1 retry=0 ")
+    assert "not_configured=1" in out
+    assert "Not sent: the 'twilio' channel is not configured" in err
     email.refresh_from_db()
     sms.refresh_from_db()
-    assert (email.status, sms.status) == (Notification.DELIVERED, Notification.RETRY)
+    assert (email.status, sms.status) == (
+        Notification.DELIVERED,
+        Notification.SCHEDULED,
+    )
+    assert (sms.retry_attempts, sms.claim_token, sms.attempts.count()) == (0, None, 0)
 
 
 def test_bad_option_is_an_error():

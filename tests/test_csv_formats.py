@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from notify_admin.admin.formats import CSV, JSON, TSV, ImportFileError, decode
+from notify_admin.imports.formats import CSV, JSON, TSV, ImportFileError, decode
 
 HEADER = "user,target,target_user_id\n"
 

@@ -249,7 +249,7 @@ def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("notify_admin.delivery.record", broken)
+    monkeypatch.setattr("notify_admin.delivery.recording.record", broken)
     with pytest.raises(RuntimeError):
         deliver_due()
     run = DeliveryRun.objects.get()
@@ -263,13 +263,13 @@ def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
 def test_next_batch_is_claimed_while_a_batch_is_being_sent(
     make_notification, monkeypatch
 ):
-    from notify_admin import delivery
+    from notify_admin.delivery import claims, sending
 
     for _ in range(3):
         make_notification()
     events = []
     second_claim = threading.Event()
-    real_claim, real_send = delivery.claim_due, delivery.send_group
+    real_claim, real_send = claims.claim_due, sending.RunChannels.send_group
 
     def claim(*args, **kwargs):
         token, rows = real_claim(*args, **kwargs)
@@ -278,14 +278,14 @@ def test_next_batch_is_claimed_while_a_batch_is_being_sent(
             second_claim.set()
         return token, rows
 
-    def send(module_name, rows):
+    def send(self, module_name, rows):
         # The first batch waits in its channel until the next one is claimed:
         # a run that claimed only after sending would wait the whole timeout.
         events.append(("send", len(rows), second_claim.wait(timeout=5)))
-        return real_send(module_name, rows)
+        return real_send(self, module_name, rows)
 
-    monkeypatch.setattr(delivery, "claim_due", claim)
-    monkeypatch.setattr(delivery, "send_group", send)
+    monkeypatch.setattr(claims, "claim_due", claim)
+    monkeypatch.setattr(sending.RunChannels, "send_group", send)
     result = deliver_due(batch_size=1)
     assert result.delivered == 3
     assert events[:3] == [("claim", 1), ("claim", 1), ("send", 1, True)]
@@ -295,26 +295,26 @@ def test_next_batch_is_claimed_while_a_batch_is_being_sent(
 def test_a_batch_is_recorded_before_the_next_one_is_sent(
     make_notification, monkeypatch
 ):
-    from notify_admin import delivery
+    from notify_admin.delivery import recording, sending
 
     for _ in range(3):
         make_notification()
     recorded = []
     sends = []
-    real_record, real_send = delivery.record, delivery.send_group
+    real_record, real_send = recording.record, sending.RunChannels.send_group
 
-    def record(token, rows, *args, **kwargs):
+    def record(batch, *args, **kwargs):
         # Slow enough that a send started alongside it would be seen.
         time.sleep(0.05)
-        real_record(token, rows, *args, **kwargs)
-        recorded.append(len(rows))
+        real_record(batch, *args, **kwargs)
+        recorded.append(len(batch.rows))
 
-    def send(module_name, rows):
+    def send(self, module_name, rows):
         sends.append(len(recorded))
-        return real_send(module_name, rows)
+        return real_send(self, module_name, rows)
 
-    monkeypatch.setattr(delivery, "record", record)
-    monkeypatch.setattr(delivery, "send_group", send)
+    monkeypatch.setattr(recording, "record", record)
+    monkeypatch.setattr(sending.RunChannels, "send_group", send)
     assert deliver_due(batch_size=1).delivered == 3
     # Each send starts once every batch before it is written: if the database
     # went away, only the batch in flight would be left sent but unrecorded
@@ -326,10 +326,10 @@ def test_a_batch_is_recorded_before_the_next_one_is_sent(
 def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
     make_notification, monkeypatch
 ):
-    from notify_admin import delivery
+    from notify_admin.delivery import claims as claiming
 
     first, second = make_notification(), make_notification()
-    real_claim = delivery.claim_due
+    real_claim = claiming.claim_due
     claims = []
 
     def claim(*args, **kwargs):
@@ -338,7 +338,7 @@ def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
             raise OperationalError("database is locked")
         return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(delivery, "claim_due", claim)
+    monkeypatch.setattr(claiming, "claim_due", claim)
     with pytest.raises(OperationalError):
         deliver_due(batch_size=1)
     sent = [n for n in (refresh(first), refresh(second)) if n.status != "SCHEDULED"]
@@ -356,14 +356,14 @@ def test_a_row_another_worker_took_over_is_left_to_it(
 ):
     """Recording touches only rows still holding the batch's claim token,
     whether the batch ended one way (one UPDATE by token) or several."""
-    from notify_admin import delivery
+    from notify_admin.delivery import recording
 
     rows = [make_notification() for _ in range(3)]
     if mixed:
         rows.append(make_notification(extra={"template_name": "missing.html"}))
     taken = rows[0]
     other = "00000000-0000-0000-0000-0000000000ff"
-    real_record = delivery.record
+    real_record = recording.record
 
     def record(*args, **kwargs):
         # The lease ran out while the batch was being sent, and another
@@ -371,7 +371,7 @@ def test_a_row_another_worker_took_over_is_left_to_it(
         Notification.objects.filter(pk=taken.pk).update(claim_token=other)
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(delivery, "record", record)
+    monkeypatch.setattr(recording, "record", record)
     deliver_due()
     taken = refresh(taken)
     assert taken.status == Notification.SCHEDULED
@@ -454,19 +454,19 @@ def test_dry_run_has_no_run_id(make_notification):
 
 def test_run_row_counts_each_batch_as_it_is_recorded(make_notification, monkeypatch):
     """A page polling the run row sees its counters grow batch by batch."""
-    from notify_admin import delivery
+    from notify_admin.delivery import recording
 
     for _ in range(3):
         make_notification()
     seen = []
-    real_record = delivery.record
+    real_record = recording.record
 
-    def record(token, rows, outcomes, opted_out, result, cutoff):
-        real_record(token, rows, outcomes, opted_out, result, cutoff)
+    def record(batch, result, cutoff):
+        real_record(batch, result, cutoff)
         run = DeliveryRun.objects.get(pk=result.run_id)
         seen.append((run.delivered, run.finished_at is None))
 
-    monkeypatch.setattr(delivery, "record", record)
+    monkeypatch.setattr(recording, "record", record)
     deliver_due(batch_size=1)
     assert seen == [(1, True), (2, True), (3, True)]
     run = DeliveryRun.objects.get()

@@ -43,15 +43,71 @@ def test_clean_file_previews_then_imports_on_confirm(importer, people):
     }
 
 
-def test_reimport_says_unchanged_and_changes_nothing(importer, people):
+def test_reimport_says_unchanged_and_offers_no_confirm(importer, people):
     confirm(importer, upload(importer, fixture_bytes("good.csv")))
     before = snapshot()
     response = upload(importer, fixture_bytes("good.csv"))
-    assert b"0 new, 0 updated, 12 unchanged, 0 invalid." in response.content
-    response = confirm(importer, response)
-    page = importer.get(response.url).content.decode()
-    assert "0 new, 0 updated, 12 unchanged" in page
+    body = response.content.decode()
+    assert "0 new, 0 updated, 12 unchanged, 0 invalid." in body
+    # One word for it in the summary and the rows, and nothing to confirm.
+    assert body.count('<td class="import-type">') == 12
+    assert "Skipped" not in body and body.count("Unchanged") == 12
+    assert "Confirm import" not in body
+    assert "Nothing to import: every row is already there, unchanged." in body
     assert snapshot() == before
+
+
+def test_a_mixed_file_still_offers_confirm(importer, existing):
+    data = (
+        b"user,target,target_user_id,description,active\n"
+        b"bob,Email,bob@example.com,Keep me,1\n"
+        b"alice,Email,alice@example.com,,\n"
+    )
+    body = upload(importer, data).content.decode()
+    assert "1 new, 0 updated, 1 unchanged" in body
+    assert "Confirm import" in body and "Unchanged" in body
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"import_file_name": "does-not-exist"},
+        {"import_file_name": "../../etc/passwd"},
+        {"import_file_name": "/etc/passwd"},
+        {"import_file_name": "tmpnothere1"},
+        {"import_file_name": ""},
+        {"import_file_name": None},
+        {"format": "99"},
+        {"format": "abc"},
+        {"resource": "7"},
+        {"user_field": "password"},
+    ],
+)
+def test_a_forged_confirm_step_gets_a_message_not_a_500(importer, people, changes):
+    preview = upload(importer, fixture_bytes("good.csv"))
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name)
+        else:
+            data[name] = value
+    response = importer.post(reverse(PROCESS_URL), data)
+    assert response.status_code == 302
+    assert response.url == reverse(IMPORT_URL)
+    shown = [str(m) for m in importer.get(response.url).context["messages"]]
+    assert any(m.startswith("Nothing was imported:") for m in shown), shown
+    assert TargetUserRecord.objects.count() == 0
+
+
+def test_confirming_twice_imports_once(importer, people):
+    preview = upload(importer, fixture_bytes("good.csv"))
+    assert confirm(importer, preview).status_code == 302
+    again = confirm(importer, preview)
+    assert again.url == reverse(IMPORT_URL)
+    shown = [str(m) for m in importer.get(again.url).context["messages"]]
+    assert any("no longer available" in m for m in shown)
+    assert TargetUserRecord.objects.count() == 12
 
 
 def test_update_is_previewed_as_update(importer, existing):

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from notify_admin.admin.resources import NotificationResource, TargetUserRecordResource
 from notify_admin.checks import check_debug_and_secret_key
+from notify_admin.imports.notifications import NotificationResource
+from notify_admin.imports.records import TargetUserRecordResource
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
 from tests.processes import child_env, start
 from tests.reliability_tally import tally

@@ -134,8 +134,11 @@ def action_posts(world):
     for model in (Notification, TargetUserRecord, NotificationOptOut):
         from django.contrib import admin
 
+        from notify_admin.admin.guards import action_name
+
         model_admin = admin.site._registry[model]
-        for name in model_admin.actions:
+        for declared in model_admin.actions:
+            name = action_name(model_admin.get_action(declared))
             posts.append(
                 (
                     admin_url(model, "changelist"),

@@ -1,11 +1,57 @@
-"""Forms of the admin's intermediate action pages and of NotificationTarget."""
+"""Forms of the admin: action pages, Notification, NotificationTarget, and
+the JSON field every ``extra`` goes through."""
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from ..channels.registry import available_module_names
-from ..models import NotificationTarget
+from ..models import Notification, NotificationTarget
+from ..validators import validate_extra_template, validate_json_depth
+
+
+class BoundedJSONField(forms.JSONField):
+    """A JSONField that refuses deeply nested text before parsing it.
+
+    Python's JSON parser raises RecursionError (not a JSONDecodeError) on
+    input nested a few thousand levels deep; Django's field would let it
+    through as a server error, both when cleaning and when showing the form
+    again with its errors.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str) and not self.disabled:
+            validate_json_depth(value)
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        if isinstance(data, str) and not self.disabled:
+            try:
+                validate_json_depth(data)
+            except ValidationError:
+                return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+    def has_changed(self, initial, data):
+        try:
+            return super().has_changed(initial, data)
+        except ValidationError:
+            return True
+
+
+def clean_json_object(value):
+    """``extra`` must be a JSON object; the error says what was given instead."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise forms.ValidationError(
+            _("Extra must be a JSON object ({...}), not %(kind)s."),
+            code="not_an_object",
+            params={"kind": _json_kind(value)},
+        )
+    return value
 
 
 class RescheduleForm(forms.Form):
@@ -32,7 +78,7 @@ class ComposeForm(forms.Form):
             "again then adds nothing: the creators return the open rows)."
         ),
     )
-    extra = forms.JSONField(
+    extra = BoundedJSONField(
         label=_("Extra (JSON)"),
         required=False,
         initial=dict,
@@ -83,3 +129,40 @@ class NotificationTargetForm(forms.ModelForm):
                 params={"value": value, "names": ", ".join(sorted(names))},
             )
         return value
+
+
+class NotificationForm(forms.ModelForm):
+    """The change form of a notification: ``extra`` is a bounded JSON object
+    whose ``template_name`` (email) must be a template the channel renders."""
+
+    class Meta:
+        model = Notification
+        fields = [
+            "user_target",
+            "title",
+            "body",
+            "extra",
+            "status",
+            "scheduled_delivery",
+            "attempted_delivery",
+            "retry_time_interval",
+            "retry_attempts",
+            "max_retries",
+        ]
+        field_classes = {"extra": BoundedJSONField}
+
+    def clean_extra(self):
+        return clean_json_object(self.cleaned_data.get("extra"))
+
+    def clean(self):
+        cleaned = super().clean()
+        extra = cleaned.get("extra")
+        record = cleaned.get("user_target") or getattr(
+            self.instance, "user_target", None
+        )
+        if extra and record is not None:
+            try:
+                validate_extra_template(extra, record.target.notification_module_name)
+            except ValidationError as err:
+                self.add_error("extra", err)
+        return cleaned

@@ -21,10 +21,11 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ImportForm
 
-from .formats import FORMATS, ImportFileError
-from .resources import COLUMNS, USER_FIELDS, check_columns, get_import_user_field
+from ..imports.columns import COLUMNS, check_columns, get_import_user_field
+from ..imports.formats import FORMATS, ImportFileError
+from .import_confirm import RecordConfirmImportForm, confirm_problem
 
 USER_FIELD_CHOICES = [
     ("username", gettext_lazy("username")),
@@ -69,12 +70,6 @@ class RecordImportForm(ImportForm):
             return cleaned
         self.encoding_label = dataset.encoding_label
         return cleaned
-
-
-class RecordConfirmImportForm(ConfirmImportForm):
-    user_field = forms.ChoiceField(
-        choices=[(f, f) for f in USER_FIELDS], widget=forms.HiddenInput()
-    )
 
 
 class LoggedExportMixin:
@@ -148,6 +143,30 @@ class RecordImportMixin:
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def process_import(self, request, **kwargs):
+        """The confirm step, refused with a message when its hidden fields
+        were forged, replayed or lost (see admin/import_confirm.py)."""
+        if request.method == "POST" and self.has_import_permission(request):
+            problem = confirm_problem(
+                self.create_confirm_form(request),
+                len(self.get_import_formats()),
+                len(self.get_import_resource_classes(request)),
+            )
+            if problem is None:
+                try:
+                    return super().process_import(request, **kwargs)
+                except FileNotFoundError:  # imported meanwhile (a double submit)
+                    problem = confirm_problem(self.create_confirm_form(request), 0, 0)
+            messages.error(request, problem)
+            return HttpResponseRedirect(self.import_url())
+        return super().process_import(request, **kwargs)
+
+    def import_url(self):
+        return reverse(
+            "admin:{}_{}_import".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
 
     def process_dataset(self, dataset, form, request, **kwargs):
         # Rows are checked again at confirm time (the data may have changed

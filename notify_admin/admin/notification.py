@@ -1,46 +1,27 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
-from rangefilter.filters import DateRangeFilterBuilder
+from rangefilter.filters import DateRangeFilterBuilder, DateTimeRangeFilterBuilder
 
-from .. import delivery
-from ..background import send_in_background
 from ..channels.registry import get_channel
 from ..exceptions import NotificationSystemError
-from ..models import DeliveryAttempt, Notification, NotificationOptOut
-from .actions import (
-    GuardedActionsMixin,
-    can_send,
-    is_confirmed,
-    log_change,
-    needs_confirmation,
-    render_action_page,
-)
-from .forms import RescheduleForm
+from ..imports.notifications import NotificationResource
+from ..models import DeliveryAttempt, Notification
+from .change_page import NotificationChangePageMixin
+from .columns import CompactTimeColumnsMixin
+from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
+from .filters import DueFilter, OptedOutFilter, RunFilter, UserFilter
+from .forms import NotificationForm
+from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin
+from .notification_actions import NOTIFICATION_ACTIONS
 from .pagination import EstimatedCountPaginator
-from .resources import NotificationResource
-
-FAILED_STATUSES = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
-
-
-def not_leased(now):
-    """Rows no worker is sending right now (a live lease is left alone)."""
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-
-
-def user_opted_out():
-    return Exists(
-        NotificationOptOut.objects.filter(
-            active=True, user_id=OuterRef("user_target__user_id")
-        )
-    )
+from .search import NotificationSearchMixin
+from .streaming_export import StreamingExportMixin
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -54,6 +35,7 @@ class DeliveryAttemptInline(admin.TabularInline):
         "provider_id",
         "error_code",
         "error_message",
+        *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
 
@@ -66,38 +48,50 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(
-    GuardedActionsMixin, LoggedExportMixin, ExportActionMixin, admin.ModelAdmin
+    NotificationChangePageMixin,
+    NotificationSearchMixin,
+    CompactTimeColumnsMixin,
+    GuardedActionsMixin,
+    StreamingExportMixin,
+    LoggedExportMixin,
+    ExportActionMixin,
+    admin.ModelAdmin,
 ):
     # Export: the button (filtered list) and the "Export selected" action.
     resource_classes = [NotificationResource]
+    form = NotificationForm
     change_list_template = "admin/notify_admin/change_list.html"
     list_display = [
         "title",
         "user_display",
-        "target_display",
-        "address_display",
         "status_badge",
-        "scheduled_delivery",
-        "attempted_delivery",
+        "scheduled_display",
+        "attempted_display",
         "retries_display",
     ]
     list_filter = [
+        DueFilter,
+        UserFilter,
         "status",
+        ConfirmationFilter,
         "user_target__target",
         (
             "scheduled_delivery",
             DateRangeFilterBuilder(title=_("scheduled delivery (range)")),
         ),
         (
+            # Date and time: the dashboard links to "the last 24 hours".
             "attempted_delivery",
-            DateRangeFilterBuilder(title=_("attempted delivery (range)")),
+            DateTimeRangeFilterBuilder(title=_("attempted delivery (range)")),
         ),
+        OptedOutFilter,
+        RunFilter,
     ]
     list_select_related = ["user_target__user", "user_target__target"]
-    raw_id_fields = ["user_target"]
+    autocomplete_fields = ["user_target"]
     readonly_fields = ["preview", "created", "modified"]
-    inlines = [DeliveryAttemptInline]
-    actions = ["send_now", "retry", "reschedule", "cancel"]
+    inlines = [DeliveryAttemptInline, ProviderEventInline]
+    actions = NOTIFICATION_ACTIONS
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
     # and the unfiltered count comes from the planner's estimate on PostgreSQL.
     show_full_result_count = False
@@ -118,11 +112,18 @@ class NotificationAdmin(
     # --- columns -----------------------------------------------------------
 
     @admin.display(
-        description=_("user"),
+        description=_("user / target · address"),
         ordering="user_target__user__" + get_user_model().USERNAME_FIELD,
     )
     def user_display(self, obj):
-        return obj.user_target.user.get_username()
+        # The address under the user: one column less keeps the list inside
+        # a 1,400 px window with both sidebars open.
+        return format_html(
+            '{}<br><span class="na-address">{} · {}</span>',
+            obj.user_target.user.get_username(),
+            obj.user_target.target.name,
+            obj.user_target.target_user_id,
+        )
 
     @admin.display(description=_("target"), ordering="user_target__target__name")
     def target_display(self, obj):
@@ -154,188 +155,18 @@ class NotificationAdmin(
             content = channel.preview(obj)
         except (NotificationSystemError, LookupError, ValueError) as err:
             return format_html('<span class="na-error">{}</span>', err)
+        except Exception as err:  # noqa: BLE001
+            # A template named in ``extra`` can fail in any way; the preview
+            # shows why instead of breaking the change page.
+            return format_html(
+                '<span class="na-error">{}</span>',
+                gettext("This notification cannot be rendered: %(error)s")
+                % {"error": f"{type(err).__name__}: {err}"},
+            )
         return render_to_string(
             "admin/notify_admin/includes/preview.html",
             {"preview": content, "extra_items": _preview_items(content)},
         )
-
-    # --- actions -----------------------------------------------------------
-
-    @admin.action(
-        permissions=["send"],
-        description=_("Send now (scheduled, retry and failed rows)"),
-    )
-    def send_now(self, request, queryset):
-        if not is_confirmed(request):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user_target"),
-                title=gettext("Send now"),
-                question=gettext(
-                    "Deliver these notifications now, through the same engine and "
-                    "claims as the scheduled runs? Delivered and opted-out rows, "
-                    "and rows a worker is sending right now, are skipped."
-                ),
-                submit_label=gettext("Yes, send now"),
-            )
-        handed_off = send_in_background(request, queryset)
-        if handed_off is not None:
-            return handed_off
-        selected = list(queryset)
-        result = delivery.send_now(queryset, source="admin")
-        log_change(
-            request,
-            selected,
-            gettext("Send now (admin action): %(summary)s")
-            % {"summary": result.summary()},
-        )
-        trouble = result.failed or result.retried or result.inactive
-        level = messages.WARNING if trouble else messages.SUCCESS
-        self.message_user(
-            request,
-            gettext(
-                "Send now: %(delivered)d delivered, %(retried)d to retry, "
-                "%(failed)d failed, %(inactive)d inactive device, "
-                "%(opted_out)d opted out, %(skipped)d skipped."
-            )
-            % result.as_dict(),
-            level,
-        )
-        return None
-
-    @admin.action(
-        permissions=["change"],
-        description=_("Retry failed: back to SCHEDULED now, retry counter reset"),
-    )
-    def retry(self, request, queryset):
-        now = timezone.now()
-        eligible = (
-            queryset.filter(status__in=FAILED_STATUSES, user_target__active=True)
-            .filter(not_leased(now))
-            .exclude(user_opted_out())
-        )
-        count = queryset.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset,
-                count=count,
-                title=gettext("Retry"),
-                question=gettext(
-                    "Schedule the failed notifications among these for delivery "
-                    "now, with their retry counter reset?"
-                ),
-                notes=[_retry_rule()],
-                submit_label=gettext("Yes, retry"),
-            )
-        changed = list(eligible)
-        # The seed's rule 1: a SCHEDULED row has no attempted delivery; the
-        # attempt history stays in the DeliveryAttempt rows.
-        eligible.update(
-            status=Notification.SCHEDULED,
-            scheduled_delivery=now,
-            attempted_delivery=None,
-            retry_attempts=0,
-            claim_token=None,
-            claimed_until=None,
-        )
-        log_change(
-            request,
-            changed,
-            gettext("Retry (admin action): back to SCHEDULED, retry counter reset."),
-        )
-        self._report(request, gettext("scheduled for retry now"), changed, count)
-        return None
-
-    @admin.action(
-        permissions=["change"],
-        description=_("Reschedule scheduled and retry rows to a chosen time…"),
-    )
-    def reschedule(self, request, queryset):
-        form = RescheduleForm(request.POST if is_confirmed(request) else None)
-        if not form.is_valid():
-            return render_action_page(
-                self,
-                request,
-                queryset,
-                form=form,
-                title=gettext("Reschedule"),
-                question=gettext(
-                    "Move the selected SCHEDULED and RETRY notifications to a new "
-                    "delivery time."
-                ),
-                notes=[
-                    gettext(
-                        "Delivered, failed and opted-out rows, and rows being sent "
-                        "right now, are left unchanged (use Retry for failed rows)."
-                    )
-                ],
-                submit_label=gettext("Reschedule"),
-            )
-        now = timezone.now()
-        when = form.cleaned_data["scheduled_delivery"]
-        count = queryset.count()
-        eligible = queryset.open().filter(not_leased(now)).exclude(user_opted_out())
-        changed = list(eligible)
-        eligible.update(scheduled_delivery=when)
-        log_change(
-            request,
-            changed,
-            gettext("Reschedule (admin action): scheduled delivery %(when)s.")
-            % {"when": when.isoformat()},
-        )
-        self._report(request, gettext("rescheduled"), changed, count)
-        return None
-
-    @admin.action(
-        permissions=["change"],
-        description=_("Cancel scheduled and retry rows (mark OPTED_OUT)"),
-    )
-    def cancel(self, request, queryset):
-        now = timezone.now()
-        count = queryset.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset,
-                count=count,
-                title=gettext("Cancel"),
-                question=gettext(
-                    "Cancel the SCHEDULED and RETRY notifications among these? "
-                    "They are marked OPTED_OUT and never sent."
-                ),
-                submit_label=gettext("Yes, cancel them"),
-            )
-        eligible = queryset.open().filter(not_leased(now))
-        changed = list(eligible)
-        eligible.opt_out()
-        log_change(
-            request,
-            changed,
-            gettext("Cancel (admin action): marked OPTED_OUT."),
-        )
-        self._report(request, gettext("cancelled (marked OPTED_OUT)"), changed, count)
-        return None
-
-    def _report(self, request, verb, changed, selected_count):
-        skipped = selected_count - len(changed)
-        self.message_user(
-            request,
-            gettext("%(n)d notifications %(verb)s; %(skipped)d skipped.")
-            % {"n": len(changed), "verb": verb, "skipped": skipped},
-            messages.SUCCESS if changed else messages.WARNING,
-        )
-
-
-def _retry_rule():
-    return gettext(
-        "Only DELIVERY_FAILURE and INACTIVE_DEVICE rows are retried, and only "
-        "when the address is active (activate the target user record first) and "
-        "the user has not opted out; other rows are skipped."
-    )
 
 
 def _preview_items(content):

@@ -1,17 +1,17 @@
+"""The opt-out admin and its actions (opting many users out in bulk)."""
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationOptOut
-from .actions import (
-    GuardedActionsMixin,
-    log_addition,
-    log_change,
-    needs_confirmation,
-    render_action_page,
-)
+from .actions import Confirm, Report, confirmed_action
+from .change_page import UserAutocompleteMixin
+from .guards import GuardedActionsMixin
+from .rows import opt_out_rows
 
 
 def can_manage_opt_outs(user):
@@ -47,31 +47,107 @@ def opt_out_users(user_ids):
     return created, activated, opted_out
 
 
-def report_opt_out(model_admin, request, created, activated, opted_out):
-    log_addition(request, created, gettext("Opt out (admin action)."))
-    log_change(request, activated, gettext("Opt out (admin action): activated."))
-    model_admin.message_user(
-        request,
-        gettext(
-            "Opted out %(users)d users (%(created)d new opt-outs); %(n)d open "
-            "notifications marked OPTED_OUT."
+def opt_out_report(created, activated, opted_out):
+    """The report of an opt-out action (opt-out and user admins alike)."""
+    users = len(created) + len(activated)
+    return (
+        Report()
+        .added(created, gettext("Opt out (admin action)."))
+        .changed(activated, gettext("Opt out (admin action): activated."))
+        .say(
+            ngettext("Opted out %(users)d user", "Opted out %(users)d users", users)
+            % {"users": users}
+            + ngettext(
+                " (%(created)d new opt-out); ",
+                " (%(created)d new opt-outs); ",
+                len(created),
+            )
+            % {"created": len(created)}
+            + ngettext(
+                "%(n)d open notification marked OPTED_OUT.",
+                "%(n)d open notifications marked OPTED_OUT.",
+                opted_out,
+            )
+            % {"n": opted_out},
+            messages.SUCCESS,
         )
-        % {
-            "users": len(created) + len(activated),
-            "created": len(created),
-            "n": opted_out,
-        },
-        messages.SUCCESS,
+    )
+
+
+def opt_out_confirmation(title, rows):
+    """The confirmation of an opt-out (opt-out and user admins alike)."""
+    return Confirm(
+        title=title,
+        question=_(
+            "Opt these users out? Their SCHEDULED and RETRY notifications "
+            "become OPTED_OUT."
+        ),
+        submit_label=_("Yes, opt out"),
+        rows=rows,
+    )
+
+
+@confirmed_action(
+    permissions=["change"],
+    description=_(
+        "Opt out: activate the selected opt-outs (open notifications become OPTED_OUT)"
+    ),
+    confirm=opt_out_confirmation(_("Opt out"), opt_out_rows),
+)
+def opt_out(model_admin, request, queryset):
+    return opt_out_report(*opt_out_users(queryset.values_list("user_id", flat=True)))
+
+
+@confirmed_action(
+    permissions=["change"],
+    description=_(
+        "Opt back in: deactivate the selected opt-outs (notifications already "
+        "OPTED_OUT stay so)"
+    ),
+    confirm=Confirm(
+        title=_("Opt back in"),
+        question=_("Let these users receive notifications again?"),
+        submit_label=_("Yes, opt them back in"),
+        rows=opt_out_rows,
+    ),
+)
+def opt_back_in(model_admin, request, queryset):
+    count = queryset.count()
+    to_change = queryset.filter(active=True)
+    changed = list(to_change)
+    to_change.update(active=False, modified=timezone.now())
+    same = count - len(changed)
+    return (
+        Report()
+        .changed(changed, gettext("Opt back in (admin action)."))
+        .say(
+            ngettext(
+                "%(n)d user opted back in",
+                "%(n)d users opted back in",
+                len(changed),
+            )
+            % {"n": len(changed)}
+            + ngettext(
+                "; %(same)d was not opted out.",
+                "; %(same)d were not opted out.",
+                same,
+            )
+            % {"same": same},
+            messages.SUCCESS,
+        )
     )
 
 
 @admin.register(NotificationOptOut)
-class NotificationOptOutAdmin(GuardedActionsMixin, admin.ModelAdmin):
+class NotificationOptOutAdmin(
+    UserAutocompleteMixin, GuardedActionsMixin, admin.ModelAdmin
+):
     list_display = ["user", "user_email", "active", "modified"]
     list_filter = ["active"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
-    actions = ["opt_out", "opt_back_in"]
+    user_autocomplete_fields = ["user"]
+    actions = [opt_out, opt_back_in]
     show_full_result_count = False
 
     def get_search_fields(self, request):
@@ -84,62 +160,3 @@ class NotificationOptOutAdmin(GuardedActionsMixin, admin.ModelAdmin):
     @admin.display(description=_("email"))
     def user_email(self, obj):
         return getattr(obj.user, get_user_model().get_email_field_name(), "")
-
-    @admin.action(
-        permissions=["change"],
-        description=_(
-            "Opt out: activate the selected opt-outs (open notifications become "
-            "OPTED_OUT)"
-        ),
-    )
-    def opt_out(self, request, queryset):
-        count = queryset.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user"),
-                count=count,
-                title=gettext("Opt out"),
-                question=gettext(
-                    "Opt these users out? Their SCHEDULED and RETRY notifications "
-                    "become OPTED_OUT."
-                ),
-                submit_label=gettext("Yes, opt out"),
-            )
-        created, activated, opted_out = opt_out_users(
-            queryset.values_list("user_id", flat=True)
-        )
-        report_opt_out(self, request, created, activated, opted_out)
-        return None
-
-    @admin.action(
-        permissions=["change"],
-        description=_(
-            "Opt back in: deactivate the selected opt-outs (notifications already "
-            "OPTED_OUT stay so)"
-        ),
-    )
-    def opt_back_in(self, request, queryset):
-        count = queryset.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user"),
-                count=count,
-                title=gettext("Opt back in"),
-                question=gettext("Let these users receive notifications again?"),
-                submit_label=gettext("Yes, opt them back in"),
-            )
-        to_change = queryset.filter(active=True)
-        changed = list(to_change)
-        to_change.update(active=False)
-        log_change(request, changed, gettext("Opt back in (admin action)."))
-        self.message_user(
-            request,
-            gettext("%(n)d users opted back in; %(same)d were not opted out.")
-            % {"n": len(changed), "same": count - len(changed)},
-            messages.SUCCESS,
-        )
-        return None

@@ -1,8 +1,9 @@
-"""The "Send test notification" action of the TargetUserRecord admin.
+"""What the "Send test notification" action of the TargetUserRecord admin does.
 
 One short notification per selected address (not per user: a user's other
 addresses in the same channel are left alone), sent at once through the
-engine's ``send_now`` with its claims, and reported per address.
+engine's ``send_now`` with its claims, and reported per address on the run's
+result page.
 """
 
 from django.contrib import messages
@@ -12,7 +13,8 @@ from django.utils.translation import gettext
 
 from ..delivery import send_now
 from ..models import Notification
-from .actions import log_addition
+from .actions import Report
+from .results import run_report
 
 SOURCE = "admin-test"
 
@@ -50,46 +52,22 @@ def create_tests(records, title, body, now):
     return created, skipped
 
 
-def send_test_notifications(model_admin, request, queryset):
+def send_test_notifications(request, queryset):
+    """Create and send the tests; the report ends on the run's result page,
+    which lists each address with its outcome and the provider's reason."""
     now = timezone.now()
     title, body = test_message(request, now)
     created, skipped = create_tests(queryset.select_related("target"), title, body, now)
-    log_addition(request, created, gettext("Send test notification (admin action)."))
+    report = Report().added(created, gettext("Send test notification (admin action)."))
+    for record, reason in skipped:
+        report.say(f"{record.target_user_id}: {reason}", messages.WARNING)
     result = send_now(
         Notification.objects.filter(pk__in=[n.pk for n in created]), source=SOURCE
     )
-    model_admin.message_user(
+    return run_report(
         request,
-        gettext(
-            "Test notifications: %(delivered)d delivered, %(failed)d failed, "
-            "%(inactive)d inactive device, %(retried)d to retry, %(skipped)d skipped."
-        )
-        % {**result.as_dict(), "skipped": result.skipped + len(skipped)},
-        messages.SUCCESS
-        if result.delivered == len(created) and not skipped
-        else messages.WARNING,
+        result,
+        label=gettext("Test notifications"),
+        skipped=len(skipped),
+        report=report,
     )
-    for line in _problems(created, skipped):
-        model_admin.message_user(request, line, messages.WARNING)
-    return None
-
-
-def _problems(created, skipped):
-    """One line per address that did not get its test message."""
-    for record, reason in skipped:
-        yield f"{record.target_user_id}: {reason}"
-    failed = (
-        Notification.objects.filter(pk__in=[n.pk for n in created])
-        .exclude(status=Notification.DELIVERED)
-        .select_related("user_target")
-        .prefetch_related("attempts")
-    )
-    for notification in failed:
-        attempt = next(iter(notification.attempts.all()), None)
-        detail = (
-            f" ({attempt.error_code} {attempt.error_message})".rstrip()
-            if attempt and (attempt.error_code or attempt.error_message)
-            else ""
-        )
-        address = notification.user_target.target_user_id
-        yield f"{address}: {notification.status}{detail}"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationTarget, TargetUserRecord
 from .forms import NotificationTargetForm
+from .guards import GuardedActionsMixin
 
 
 def _count_per_target(queryset, target_path):
@@ -21,7 +22,7 @@ def _count_per_target(queryset, target_path):
 
 
 @admin.register(NotificationTarget)
-class NotificationTargetAdmin(admin.ModelAdmin):
+class NotificationTargetAdmin(GuardedActionsMixin, admin.ModelAdmin):
     form = NotificationTargetForm
     list_display = [
         "name",

@@ -1,24 +1,24 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ImportMixin
 
+from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
-from .actions import (
-    GuardedActionsMixin,
-    can_send,
-    is_confirmed,
-    log_change,
-    needs_confirmation,
-    render_action_page,
-)
+from .actions import Confirm, Report, confirmed_action
+from .change_page import UserAutocompleteMixin
+from .feedback import RECORD_FIELDS
 from .filters import MineFilter
+from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin, RecordImportMixin
 from .pagination import EstimatedCountPaginator
-from .resources import TargetUserRecordResource
+from .provider_status import record_warnings
+from .rows import record_rows
 from .send_test import send_test_notifications
+from .streaming_export import StreamingExportMixin
 
 
 def can_manage_records(user):
@@ -47,21 +47,28 @@ def reset_email_targets(users):
     return records, skipped
 
 
-def report_reset(model_admin, request, records, skipped):
-    log_change(
-        request,
+def reset_report(records, skipped):
+    """The report of "Reset email target" (records and user admins alike)."""
+    report = Report().changed(
         records,
         gettext("Reset email target (admin action): address from user.email."),
     )
-    model_admin.message_user(
-        request,
-        gettext("Email target reset for %(n)d users.") % {"n": len(records)},
+    report.say(
+        ngettext(
+            "Email target reset for %(n)d user.",
+            "Email target reset for %(n)d users.",
+            len(records),
+        )
+        % {"n": len(records)},
         messages.SUCCESS if records else messages.WARNING,
     )
     if skipped:
-        model_admin.message_user(
-            request,
-            gettext("Skipped %(n)d users: %(who)s.")
+        report.say(
+            ngettext(
+                "Skipped %(n)d user: %(who)s.",
+                "Skipped %(n)d users: %(who)s.",
+                len(skipped),
+            )
             % {
                 "n": len(skipped),
                 "who": "; ".join(
@@ -70,13 +77,104 @@ def report_reset(model_admin, request, records, skipped):
             },
             messages.WARNING,
         )
+    return report
+
+
+def set_active(queryset, active):
+    """Activate or deactivate records; ``modified`` follows (an UPDATE does
+    not run ``auto_now``)."""
+    verb = gettext("Activate") if active else gettext("Deactivate")
+    count = queryset.count()
+    to_change = queryset.exclude(active=active)
+    changed = list(to_change)
+    to_change.update(active=active, modified=timezone.now())
+    same = count - len(changed)
+    return (
+        Report()
+        .changed(changed, gettext("%(verb)s (admin action).") % {"verb": verb})
+        .say(
+            ngettext(
+                "%(verb)s: %(n)d record changed",
+                "%(verb)s: %(n)d records changed",
+                len(changed),
+            )
+            % {"verb": verb, "n": len(changed)}
+            + ngettext(", %(same)d already so.", ", %(same)d already so.", same)
+            % {"same": same},
+            messages.SUCCESS,
+        )
+    )
+
+
+@confirmed_action(
+    permissions=["reset_email"],
+    description=_(
+        "Reset email target: the selected records' users get their email "
+        "record from their account's email address"
+    ),
+    confirm=Confirm(
+        title=_("Reset email target"),
+        question=_(
+            "Reset the email record of these records' users from their account's "
+            "email address? Open notifications on old email records move to the "
+            "new one."
+        ),
+        submit_label=_("Yes, reset"),
+        rows=record_rows,
+    ),
+)
+def reset_email_target(model_admin, request, queryset):
+    users = get_user_model().objects.filter(pk__in=queryset.values("user_id"))
+    return reset_report(*reset_email_targets(users))
+
+
+def set_active_action(name, verb, question, active):
+    """The Activate / Deactivate action (the same act, either way)."""
+
+    def act(model_admin, request, queryset):
+        return set_active(queryset, active)
+
+    act.__name__ = act.__qualname__ = name
+    return confirmed_action(
+        permissions=["change"],
+        description=verb,
+        confirm=Confirm(
+            title=verb, question=question, submit_label=verb, rows=record_rows
+        ),
+    )(act)
+
+
+activate = set_active_action(
+    "activate", _("Activate"), _("Activate these target user records?"), True
+)
+deactivate = set_active_action(
+    "deactivate", _("Deactivate"), _("Deactivate these target user records?"), False
+)
+
+
+@confirmed_action(
+    permissions=["send"],
+    description=_("Send test notification to each selected address"),
+    confirm=Confirm(
+        title=_("Send test notification"),
+        question=_("Send a short test message to each selected address now?"),
+        submit_label=_("Yes, send"),
+        always=True,
+        rows=record_rows,
+        warnings=record_warnings,
+    ),
+)
+def send_test_notification(model_admin, request, queryset):
+    return send_test_notifications(request, queryset)
 
 
 @admin.register(TargetUserRecord)
 class TargetUserRecordAdmin(
+    UserAutocompleteMixin,
     GuardedActionsMixin,
     RecordImportMixin,
     ImportMixin,
+    StreamingExportMixin,
     LoggedExportMixin,
     ExportActionMixin,
     admin.ModelAdmin,
@@ -101,12 +199,12 @@ class TargetUserRecordAdmin(
     list_select_related = ["user", "target"]
     search_fields = ["target_user_id", "description", "user__username", "user__email"]
     raw_id_fields = ["user"]
-    actions = [
-        "reset_email_target",
-        "activate",
-        "deactivate",
-        "send_test_notification",
-    ]
+    readonly_fields = RECORD_FIELDS
+    user_autocomplete_fields = ["user"]
+    # Also the order of the notification form's record picker (autocomplete).
+    ordering = ["target_user_id", "pk"]
+    show_change_form_export = False
+    actions = [reset_email_target, activate, deactivate, send_test_notification]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
@@ -124,90 +222,3 @@ class TargetUserRecordAdmin(
 
     def has_reset_email_permission(self, request):
         return can_manage_records(request.user)
-
-    @admin.action(
-        permissions=["reset_email"],
-        description=_(
-            "Reset email target: the selected records' users get their email "
-            "record from their account's email address"
-        ),
-    )
-    def reset_email_target(self, request, queryset):
-        users = get_user_model().objects.filter(pk__in=queryset.values("user_id"))
-        count = users.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user"),
-                title=gettext("Reset email target"),
-                question=gettext(
-                    "Reset the email record of %(n)d users from their account's "
-                    "email address? Open notifications on old email records move "
-                    "to the new one."
-                )
-                % {"n": count},
-                submit_label=gettext("Yes, reset"),
-            )
-        records, skipped = reset_email_targets(users)
-        report_reset(self, request, records, skipped)
-        return None
-
-    @admin.action(permissions=["change"], description=_("Activate"))
-    def activate(self, request, queryset):
-        return self._set_active(request, queryset, True)
-
-    @admin.action(
-        permissions=["change"],
-        description=_("Deactivate"),
-    )
-    def deactivate(self, request, queryset):
-        return self._set_active(request, queryset, False)
-
-    def _set_active(self, request, queryset, active):
-        verb = gettext("Activate") if active else gettext("Deactivate")
-        count = queryset.count()
-        if needs_confirmation(request, count):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user"),
-                count=count,
-                title=verb,
-                question=gettext("%(verb)s these target user records?")
-                % {"verb": verb},
-                submit_label=verb,
-            )
-        to_change = queryset.exclude(active=active)
-        changed = list(to_change)
-        to_change.update(active=active)
-        log_change(
-            request,
-            changed,
-            gettext("%(verb)s (admin action).") % {"verb": verb},
-        )
-        self.message_user(
-            request,
-            gettext("%(verb)s: %(n)d records changed, %(same)d already so.")
-            % {"verb": verb, "n": len(changed), "same": count - len(changed)},
-            messages.SUCCESS,
-        )
-        return None
-
-    @admin.action(
-        permissions=["send"],
-        description=_("Send test notification to each selected address"),
-    )
-    def send_test_notification(self, request, queryset):
-        if not is_confirmed(request):
-            return render_action_page(
-                self,
-                request,
-                queryset.select_related("user"),
-                title=gettext("Send test notification"),
-                question=gettext(
-                    "Send a short test message to each selected address now?"
-                ),
-                submit_label=gettext("Yes, send"),
-            )
-        return send_test_notifications(self, request, queryset)

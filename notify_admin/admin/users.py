@@ -1,7 +1,9 @@
 """notify_admin's actions on the host project's user admin.
 
 The host project keeps its own UserAdmin class; ``extend_user_admin()`` adds
-three actions to the ModelAdmin instance registered for ``AUTH_USER_MODEL``
+a read-only inline (the user's addresses, opt-out and latest notifications,
+see ``user_panel``) and three actions to the ModelAdmin instance registered
+for ``AUTH_USER_MODEL``
 (``NotifyAdminConfig.ready()`` calls it once every admin module is loaded):
 
 - "Opt out of notifications"   (needs add + change NotificationOptOut)
@@ -13,118 +15,103 @@ A host that registers its user admin later (in its own ``ready()``) calls
 """
 
 import types
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import delivery
 from ..creators import create_notification
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
-from .actions import (
+from ..models import Notification
+from .actions import Confirm, Report, confirmed_action
+from .compose import compose_form
+from .guards import (
     action_name,
     can_send,
     declared_actions,
     guard_actions,
-    is_confirmed,
-    log_addition,
-    needs_confirmation,
-    render_action_page,
+    refuse_bad_selection,
 )
-from .forms import ComposeForm
-from .opt_out import can_manage_opt_outs, opt_out_users, report_opt_out
-from .target_user_record import can_manage_records, report_reset, reset_email_targets
+from .opt_out import (
+    can_manage_opt_outs,
+    opt_out_confirmation,
+    opt_out_report,
+    opt_out_users,
+)
+from .results import run_report
+from .rows import user_rows
+from .target_user_record import can_manage_records, reset_email_targets, reset_report
+from .user_panel import UserRecordsInline
+
+# The "Show them" link after Compose lists up to this many rows by id.
+LINK_BY_ID = 50
 
 
-@admin.action(
+@confirmed_action(
     permissions=["notify_opt_out"],
     description=_(
         "Opt out of notifications (their open notifications become OPTED_OUT)"
     ),
+    confirm=opt_out_confirmation(_("Opt out of notifications"), user_rows),
 )
 def notify_opt_out(modeladmin, request, queryset):
-    count = queryset.count()
-    if needs_confirmation(request, count):
-        return render_action_page(
-            modeladmin,
-            request,
-            queryset,
-            count=count,
-            title=gettext("Opt out of notifications"),
-            question=gettext(
-                "Opt these users out? Their SCHEDULED and RETRY notifications "
-                "become OPTED_OUT."
-            ),
-            submit_label=gettext("Yes, opt out"),
-        )
-    created, activated, opted_out = opt_out_users(queryset.values_list("pk", flat=True))
-    report_opt_out(modeladmin, request, created, activated, opted_out)
-    return None
+    return opt_out_report(*opt_out_users(queryset.values_list("pk", flat=True)))
 
 
-@admin.action(
+@confirmed_action(
     permissions=["notify_records"],
     description=_("Reset email target from the user's email address"),
+    confirm=Confirm(
+        title=_("Reset email target"),
+        question=_(
+            "Reset these users' email records from their account's email "
+            "address? Open notifications on old email records move to the "
+            "new one."
+        ),
+        submit_label=_("Yes, reset"),
+        rows=user_rows,
+    ),
 )
 def notify_reset_email_target(modeladmin, request, queryset):
-    count = queryset.count()
-    if needs_confirmation(request, count):
-        return render_action_page(
-            modeladmin,
-            request,
-            queryset,
-            count=count,
-            title=gettext("Reset email target"),
-            question=gettext(
-                "Reset these users' email records from their account's email "
-                "address? Open notifications on old email records move to the "
-                "new one."
-            ),
-            submit_label=gettext("Yes, reset"),
-        )
-    records, skipped = reset_email_targets(queryset)
-    report_reset(modeladmin, request, records, skipped)
-    return None
+    return reset_report(*reset_email_targets(queryset))
 
 
-@admin.action(
+@confirmed_action(
     permissions=["notify_send"],
     description=_("Compose notification to the selected users…"),
+    confirm=Confirm(
+        title=_("Compose notification"),
+        question=_(
+            "Create a notification for each selected user, on one target or "
+            "on every active address they have."
+        ),
+        notes=[
+            _(
+                "Users who opted out or have no active address in the target "
+                "are skipped and listed afterwards."
+            )
+        ],
+        submit_label=_("Create notifications"),
+        form=compose_form,
+        rows=user_rows,
+    ),
 )
-def notify_compose(modeladmin, request, queryset):
-    form = ComposeForm(request.POST if is_confirmed(request) else None)
-    if not form.is_valid():
-        return render_action_page(
-            modeladmin,
-            request,
-            queryset,
-            form=form,
-            title=gettext("Compose notification"),
-            question=gettext(
-                "Create a notification for each selected user, on one target or "
-                "on every active address they have."
-            ),
-            notes=[
-                gettext(
-                    "Users who opted out or have no active address in the target "
-                    "are skipped and listed afterwards."
-                )
-            ],
-            submit_label=gettext("Create notifications"),
-        )
+def notify_compose(modeladmin, request, queryset, form):
     created, skipped = compose(queryset, form.cleaned_data)
-    log_addition(request, created, gettext("Compose notification (admin action)."))
-    modeladmin.message_user(
-        request,
-        gettext("%(n)d notifications scheduled for %(users)d users.")
-        % {"n": len(created), "users": len({n.user_target.user_id for n in created})},
-        messages.SUCCESS if created else messages.WARNING,
-    )
+    report = Report().added(created, gettext("Compose notification (admin action)."))
     for reason, users in skipped.items():
-        modeladmin.message_user(
-            request,
-            gettext("Skipped %(n)d users (%(reason)s): %(who)s.")
+        report.say(
+            ngettext(
+                "Skipped %(n)d user (%(reason)s): %(who)s.",
+                "Skipped %(n)d users (%(reason)s): %(who)s.",
+                len(users),
+            )
             % {
                 "n": len(users),
                 "reason": reason,
@@ -132,7 +119,42 @@ def notify_compose(modeladmin, request, queryset):
             },
             messages.WARNING,
         )
-    return None
+    rows = Notification.objects.filter(pk__in=[n.pk for n in created])
+    if created and form.cleaned_data["send_now"]:
+        result = delivery.send_now(rows, source="admin")
+        return run_report(request, result, label=gettext("Compose"), report=report)
+    users = len({n.user_target.user_id for n in created})
+    done = ngettext(
+        "%(n)d notification scheduled", "%(n)d notifications scheduled", len(created)
+    ) % {"n": len(created)} + ngettext(
+        " for %(users)d user.", " for %(users)d users.", users
+    ) % {"users": users}
+    if created:
+        done = format_html(
+            '{} <a href="{}">{}</a>',
+            done,
+            created_rows_url(request, created),
+            gettext("Show them"),
+        )
+    return report.say(done, messages.SUCCESS if created else messages.WARNING)
+
+
+def created_rows_url(request, created):
+    """The notification changelist filtered to ``created``: by id for a few
+    rows, else by title and creation time (one compose makes them all)."""
+    url = reverse(
+        "admin:notify_admin_notification_changelist",
+        current_app=getattr(request, "current_app", None),
+    )
+    if len(created) <= LINK_BY_ID:
+        return f"{url}?{urlencode({'id__in': ','.join(str(n.pk) for n in created)})}"
+    times = sorted(n.created for n in created)
+    query = {
+        "title": created[0].title,
+        "created__gte": times[0].isoformat(),
+        "created__lte": times[-1].isoformat(),
+    }
+    return f"{url}?{urlencode(query)}"
 
 
 def compose(users, data):
@@ -155,6 +177,8 @@ def compose(users, data):
                     data["body"],
                     target=data["target"],
                     scheduled_delivery=data["scheduled_delivery"],
+                    retry_time_interval=data["retry_time_interval"],
+                    max_retries=data["max_retries"],
                     extra=data["extra"],
                 )
             )
@@ -194,6 +218,16 @@ def _guarded_get_actions(model_admin):
     return get_actions
 
 
+def _guarded_response_action(model_admin):
+    original = model_admin.response_action
+
+    def response_action(request, queryset):
+        refused = refuse_bad_selection(model_admin, request, queryset)
+        return refused or original(request, queryset)
+
+    return response_action
+
+
 def extend_user_admin(site=None):
     """Add notify_admin's user actions to the user ModelAdmin of ``site``.
 
@@ -213,10 +247,13 @@ def extend_user_admin(site=None):
         *(model_admin.actions or ()),
         *(action for action in USER_ACTIONS if action.__name__ not in names),
     ]
+    # The user's addresses, opt-out and latest notifications, read-only.
+    model_admin.inlines = [*(model_admin.inlines or ()), UserRecordsInline]
     for method_name, check in _PERMISSION_CHECKS.items():
         setattr(model_admin, method_name, _permission_method(model_admin, check))
     # Instance attribute, looked up on every request: a 403 for a posted action
     # the user may not run, as on notify_admin's own changelists.
     model_admin.get_actions = _guarded_get_actions(model_admin)
+    model_admin.response_action = _guarded_response_action(model_admin)
     model_admin._notify_admin_extended = True
     return model_admin

@@ -1,14 +1,14 @@
-"""Email through Django's mail API.
+"""Email through Django's mail API: build, transmit, classify.
 
-A batch goes over a few connections at once (``concurrency``, default 4),
-each opened once; messages go over a connection one by one so that a refused
-recipient fails only its own notification. An HTML alternative is rendered
-from ``extra["template_name"]`` (with ``extra`` as the context) when given.
+A run keeps a few mail connections (``concurrency``, default 4; see
+:mod:`.smtp_pool`), each opened at its first message and kept for the run;
+messages go one by one so that a refused recipient fails only its own
+notification. An HTML alternative is rendered from ``extra["template_name"]``
+(with ``extra`` as the context) when given.
 """
 
-import contextlib
+import functools
 import smtplib
-from concurrent.futures import ThreadPoolExecutor
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -17,28 +17,34 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
-from .. import conf
+from ..feedback.email import anymail_message_id
 from .base import Channel, Outcome, describe_error
+from .smtp_pool import SERVICE_CLOSING, ConnectionPool
 
 MODULE_NAME = "email"
 DEFAULT_TIMEOUT = 30
 # Connections a batch is sent over at once (django-post-office uses 5 threads).
 DEFAULT_CONCURRENCY = 4
-# "421 Service not available, closing transmission channel": smtplib closes
-# the connection on it, so the rest of the batch needs a new one.
-SERVICE_CLOSING = 421
 
 
 class EmailChannel(Channel):
     module_name = MODULE_NAME
     provider_key = "email"
+    default_concurrency = DEFAULT_CONCURRENCY
 
+    @functools.cached_property
     def from_email(self):
-        return conf.get_target_setting("email", "from_email", None) or getattr(
+        return self.setting("from_email") or getattr(
             settings, "DEFAULT_FROM_EMAIL", None
         )
 
-    def open_connection(self):
+    def connect(self):
+        return ConnectionPool(self.new_connection, self.concurrency)
+
+    def disconnect(self, pool):
+        pool.close()
+
+    def new_connection(self):
         """The host's default mail connection, never without a time-out.
 
         Django's mail time-out defaults to none at all: a server that stops
@@ -51,9 +57,15 @@ class EmailChannel(Channel):
         else:
             connection = mail.get_connection(fail_silently=False)
         if getattr(connection, "timeout", 0) is None:
-            timeout = conf.get_target_setting("email", "timeout", None)
-            connection.timeout = float(timeout or DEFAULT_TIMEOUT)
+            connection.timeout = float(self.setting("timeout", DEFAULT_TIMEOUT))
         return connection
+
+    def send_batch(self, notifications):
+        # A server that could not be reached is tried again for each batch,
+        # once per connection, not for every message.
+        if self.session is not None:
+            self.session.forget_failures()
+        return super().send_batch(notifications)
 
     def render_html(self, notification):
         extra = notification.extra or {}
@@ -73,18 +85,18 @@ class EmailChannel(Channel):
             "body": notification.body,
             "html": self.render_html(notification),
             "to": notification.user_target.target_user_id,
-            "from": self.from_email(),
+            "from": self.from_email,
         }
 
-    def build_message(self, notification, from_email):
-        # The connection is not attached: the batch's connection sends it, and
+    def build(self, notification):
+        # The connection is not attached: the pool's connection sends it, and
         # test backends (locmem) deep-copy each message with what it holds.
         html = self.render_html(notification)
         cls = EmailMessage if html is None else EmailMultiAlternatives
         message = cls(
             subject=notification.title,
             body=notification.body,
-            from_email=from_email,
+            from_email=self.from_email,
             to=[notification.user_target.target_user_id],
             headers={"Message-ID": make_msgid(domain="notify-admin")},
         )
@@ -92,75 +104,23 @@ class EmailChannel(Channel):
             message.attach_alternative(html, "text/html")
         return message
 
-    def concurrency(self):
-        value = conf.get_target_setting("email", "concurrency", None)
-        return max(1, int(value or DEFAULT_CONCURRENCY))
-
-    def send_batch(self, notifications):
-        """Send over ``concurrency`` connections at once, each taking its share
-        of the batch in turn; a mail server's round trips, not our CPU, are
-        what a batch waits on."""
-        workers = min(self.concurrency(), len(notifications))
-        if workers <= 1:
-            return self.send_over_one_connection(notifications)
-        shares = [notifications[i::workers] for i in range(workers)]
-        outcomes = {}
-        with ThreadPoolExecutor(workers) as pool:
-            for share in pool.map(self.send_over_one_connection, shares):
-                outcomes.update(share)
-        return outcomes
-
-    def send_over_one_connection(self, notifications):
-        outcomes = {}
-        from_email = self.from_email()
-        connection = self.open_connection()
-        try:
-            connection.open()
-        except Exception as err:
-            outcome = classify_smtp_error(err)
-            return {n.pk: outcome for n in notifications}
-        try:
-            for notification in notifications:
-                outcome = self.send_one(notification, connection, from_email)
-                outcomes[notification.pk] = outcome
-                if outcome.kind == Outcome.TRANSIENT and is_connection_error(
-                    outcome.response
-                ):
-                    connection = reopen(connection)
-        finally:
-            close_quietly(connection)
-        return outcomes
-
-    def send_one(self, notification, connection, from_email):
-        try:
-            message = self.build_message(notification, from_email)
-        except Exception as err:
-            # Building is deterministic: it would fail the same way next time.
-            return Outcome.permanent("message_error", describe_error(err))
-        try:
-            sent = connection.send_messages([message])
-        except Exception as err:
-            return classify_smtp_error(err)
+    def transmit(self, messages):
+        (message,) = messages
+        with self.session.connection() as connection:
+            sent = connection.send(message)
         if not sent:
+            return [None]
+        # Sent through an anymail backend: the ESP's id, which its webhooks
+        # (bounces, complaints) name; otherwise our Message-ID header.
+        return [anymail_message_id(message) or message.extra_headers["Message-ID"]]
+
+    def classify(self, message_id):
+        if not message_id:
             return Outcome.transient("not_sent", "The mail backend sent nothing.")
-        return Outcome.sent(message.extra_headers["Message-ID"])
+        return Outcome.sent(message_id)
 
-
-def is_connection_error(response):
-    return response.get("connection_error", False)
-
-
-def reopen(connection):
-    close_quietly(connection)
-    # If this fails, the next message fails over the closed connection and says why.
-    with contextlib.suppress(Exception):
-        connection.open()
-    return connection
-
-
-def close_quietly(connection):
-    with contextlib.suppress(Exception):
-        connection.close()
+    def classify_error(self, err):
+        return classify_smtp_error(err)
 
 
 def classify_smtp_error(err):

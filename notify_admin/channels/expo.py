@@ -1,15 +1,17 @@
-"""Push through ``exponent_server_sdk`` (``publish_multiple``, 100 per request).
+"""Push through ``exponent_server_sdk``: build, transmit, classify.
+
+One PushClient over one requests session per run; ``publish_multiple`` takes
+100 messages a request (``concurrency`` requests at once, default 1).
 
 ``extra`` keys passed on: data, sound, ttl, expiration, priority, badge,
 channel_id.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import requests
 from exponent_server_sdk import PushClient, PushMessage, PushServerError, PushTicket
+from requests.adapters import HTTPAdapter
 
-from .. import conf
+from ..feedback.verdicts import expo_verdict
 from .base import Channel, Outcome, describe_error
 
 MODULE_NAME = "expo"
@@ -52,6 +54,8 @@ def push_options(extra):
 class ExpoChannel(Channel):
     module_name = MODULE_NAME
     provider_key = PROVIDER
+    chunk_size = CHUNK_SIZE
+    default_concurrency = DEFAULT_CONCURRENCY
 
     def preview(self, notification):
         return {
@@ -61,15 +65,8 @@ class ExpoChannel(Channel):
             **push_options(notification.extra),
         }
 
-    def message(self, notification):
-        return Message(
-            to=notification.user_target.target_user_id,
-            title=notification.title,
-            body=notification.body,
-            **push_options(notification.extra),
-        )
-
-    def client(self):
+    def connect(self):
+        """One PushClient over one requests session for the whole run."""
         session = requests.Session()
         session.headers.update(
             {
@@ -78,70 +75,64 @@ class ExpoChannel(Channel):
                 "content-type": "application/json",
             }
         )
-        token = conf.get_target_setting(PROVIDER, "access_token", None)
+        token = self.setting("access_token")
         if token:
             session.headers["Authorization"] = f"Bearer {token}"
-        timeout = float(
-            conf.get_target_setting(PROVIDER, "timeout", None) or DEFAULT_TIMEOUT
+        adapter = HTTPAdapter(pool_maxsize=self.concurrency)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return PushClient(
+            host=self.setting("host"),
+            session=session,
+            timeout=float(self.setting("timeout", DEFAULT_TIMEOUT)),
         )
-        host = conf.get_target_setting(PROVIDER, "host", None) or None
-        return PushClient(host=host, session=session, timeout=timeout)
 
-    def concurrency(self):
-        value = conf.get_target_setting(PROVIDER, "concurrency", None)
-        return max(1, int(value or DEFAULT_CONCURRENCY))
+    def disconnect(self, client):
+        client.session.close()
 
-    def send_batch(self, notifications):
-        client = self.client()
-        chunks = [
-            notifications[start : start + CHUNK_SIZE]
-            for start in range(0, len(notifications), CHUNK_SIZE)
-        ]
-        workers = min(self.concurrency(), len(chunks))
-        outcomes = {}
+    def build(self, notification):
+        message = Message(
+            to=notification.user_target.target_user_id,
+            title=notification.title,
+            body=notification.body,
+            **push_options(notification.extra),
+        )
+        # The SDK rejects the whole request for one bad token: keep it out.
+        if not is_push_token(message.to):
+            return Outcome.permanent(
+                "invalid_token", f"{message.to!r} is not an Expo push token."
+            )
+        return message
+
+    def transmit(self, messages):
+        return self.session.publish_multiple(messages)
+
+    def classify(self, ticket):
+        return classify_ticket(ticket)
+
+    def check_receipts(self, ticket_ids):
+        """Feedback: ``{ticket_id: Verdict}`` for the tickets whose receipt is
+        ready (``check_receipts_multiple``: 1,000 ids a request). Raises the
+        SDK's or requests' error when the receipts endpoint is unavailable."""
+        opened = self.open()
         try:
-            if workers <= 1:
-                results = [self.send_chunk(client, chunk) for chunk in chunks]
-            else:
-                with ThreadPoolExecutor(workers) as pool:
-                    results = list(
-                        pool.map(lambda chunk: self.send_chunk(client, chunk), chunks)
-                    )
+            receipts = self.session.check_receipts_multiple(
+                [
+                    PushTicket(None, PushTicket.SUCCESS_STATUS, "", None, i)
+                    for i in ticket_ids
+                ]
+            )
         finally:
-            client.session.close()
-        for result in results:
-            outcomes.update(result)
-        return outcomes
+            if opened:
+                self.close()
+        return {r.id: expo_verdict(r.status, r.message, r.details) for r in receipts}
 
-    def send_chunk(self, client, notifications):
-        messages = []
-        outcomes = {}
-        for notification in notifications:
-            message = self.message(notification)
-            # The SDK rejects the whole request for one bad token: keep it out.
-            if not is_push_token(message.to):
-                outcomes[notification.pk] = Outcome.permanent(
-                    "invalid_token", f"{message.to!r} is not an Expo push token."
-                )
-                continue
-            messages.append((notification, message))
-        if not messages:
-            return outcomes
-        try:
-            tickets = client.publish_multiple([m for _n, m in messages])
-        except PushServerError as err:
-            outcome = classify_server_error(err)
-            return {**outcomes, **{n.pk: outcome for n, _m in messages}}
-        except (requests.RequestException, ValueError, OSError) as err:
-            outcome = classify_request_error(err)
-            return {**outcomes, **{n.pk: outcome for n, _m in messages}}
-        except Exception as err:
-            # Only this chunk's fate is unknown; earlier chunks were answered.
-            outcome = Outcome.transient(type(err).__name__, describe_error(err))
-            return {**outcomes, **{n.pk: outcome for n, _m in messages}}
-        for (notification, _message), ticket in zip(messages, tickets, strict=True):
-            outcomes[notification.pk] = classify_ticket(ticket)
-        return outcomes
+    def classify_error(self, err):
+        if isinstance(err, PushServerError):
+            return classify_server_error(err)
+        if isinstance(err, requests.RequestException | ValueError | OSError):
+            return classify_request_error(err)
+        return super().classify_error(err)
 
 
 def classify_ticket(ticket):

@@ -28,7 +28,11 @@ _loaded_files = {}
 
 
 def get_channel(module_name):
-    """Return the channel for ``module_name`` or raise UnknownChannel."""
+    """A new channel instance for ``module_name``; raises UnknownChannel.
+
+    Each call builds its own instance (its settings read at first use): the
+    engine builds one per run and opens it once.
+    """
     module = find_module(module_name)
     if module is None:
         raise UnknownChannel(

@@ -1,21 +1,19 @@
-"""SMS through the ``twilio`` SDK (``client.messages.create``).
+"""SMS through the ``twilio`` SDK (``client.messages.create_async``): build,
+transmit, classify.
 
-Requests run in a bounded thread pool (``concurrency``, default 16) with an
-optional per-second rate limit; each answer maps to an Outcome.
+One Client over one aiohttp session and one event loop per run
+(:mod:`.twilio_async`): ``concurrency`` requests in flight at once (default
+16) from that loop instead of the base's worker threads, spaced by an
+optional per-second ``rate_limit``. The SDK's asyncio client costs about a
+third of the CPU per SMS of its threaded one (docs/performance.md).
 """
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import requests
-from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
-from .. import conf
-from .base import Channel, Outcome, describe_error
+from .base import Channel, Outcome
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
@@ -42,27 +40,29 @@ class RateLimiter:
         self.next_at = 0.0
         self.lock = threading.Lock()
 
-    def wait(self):
+    def reserve(self):
+        """Book the next slot; return the seconds to wait for it."""
         if not self.interval:
-            return
+            return 0.0
         with self.lock:
             now = time.monotonic()
             at = max(now, self.next_at)
             self.next_at = at + self.interval
-        if at > now:
-            time.sleep(at - now)
+        return at - now
+
+    def wait(self):
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
 
 
 class TwilioChannel(Channel):
     module_name = MODULE_NAME
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
-
-    def setting(self, key, default=None):
-        return conf.get_target_setting(PROVIDER, key, default)
-
-    def sender(self):
-        return conf.get_target_setting(PROVIDER, "sender")
+    default_concurrency = DEFAULT_CONCURRENCY
+    # Status callbacks (delivered, undelivered + error code) arrive here.
+    feedback_webhook = "notify_admin:twilio-status-callback"
 
     def preview(self, notification):
         return {
@@ -71,67 +71,62 @@ class TwilioChannel(Channel):
             "body": notification.body,
         }
 
-    def concurrency(self):
-        return max(1, int(self.setting("concurrency") or DEFAULT_CONCURRENCY))
+    def connect(self):
+        """One Client over one aiohttp session and event loop for the run."""
+        # Imported here: aiohttp costs every process start (the system checks
+        # load this module), and only a run that sends SMS needs it.
+        from .twilio_async import AsyncSender
 
-    def client(self):
-        timeout = float(self.setting("timeout") or DEFAULT_TIMEOUT)
-        http_client = TwilioHttpClient(timeout=timeout)
-        # One kept-alive connection per worker thread; the SDK's default pool
-        # (cpu count + 4) would open and drop connections under the pool.
-        adapter = HTTPAdapter(pool_maxsize=self.concurrency())
-        http_client.session.mount("https://", adapter)
-        http_client.session.mount("http://", adapter)
-        client = Client(
-            conf.get_target_setting(PROVIDER, "account_sid"),
-            conf.get_target_setting(PROVIDER, "auth_token"),
-            http_client=http_client,
+        sender = AsyncSender(
+            self.required("account_sid"),
+            self.required("auth_token"),
+            base_url=self.setting("base_url"),
+            timeout=float(self.setting("timeout", DEFAULT_TIMEOUT)),
+            concurrency=self.concurrency,
+            limiter=RateLimiter(self.setting("rate_limit")),
         )
-        base_url = self.setting("base_url")
-        if base_url:
-            client.api.base_url = base_url
-        return client
+        self.sender = self.required("sender")
+        self.status_callback = (
+            self.setting("status_callback") or self.feedback_webhook_url()
+        )
+        sender.open()
+        return sender
 
-    def send_batch(self, notifications):
-        client = self.client()
-        sender = self.sender()
-        callback = self.setting("status_callback")
-        limiter = RateLimiter(self.setting("rate_limit"))
-        workers = self.concurrency()
+    def disconnect(self, sender):
+        sender.close()
 
-        def send(notification):
-            limiter.wait()
-            try:
-                outcome = send_sms(client, notification, sender, callback)
-            except Exception as err:
-                # An SDK bug on one message must not turn the whole batch
-                # (some of it already sent) into retries.
-                outcome = Outcome.transient(type(err).__name__, describe_error(err))
-            return notification.pk, outcome
+    def build(self, notification):
+        message = {
+            "body": notification.body,
+            "from_": self.sender,
+            "to": notification.user_target.target_user_id,
+        }
+        if self.status_callback:
+            message["status_callback"] = self.status_callback
+        return message
 
-        try:
-            with ThreadPoolExecutor(min(workers, len(notifications))) as pool:
-                return dict(pool.map(send, notifications))
-        finally:
-            client.http_client.session.close()
+    def transmit(self, messages):
+        # Answers or exceptions, one per message (the base classifies both).
+        return self.session.send_all(messages)
 
+    def _fan_out(self, chunks):
+        """Every request of the batch from the run's event loop, not from the
+        base's worker threads (which are then never started)."""
+        pairs = [pair for chunk in chunks for pair in chunk]
+        answers = self.transmit([message for _notification, message in pairs])
+        return [
+            {notification.pk: self._classify(answer)}
+            for (notification, _message), answer in zip(pairs, answers, strict=True)
+        ]
 
-def send_sms(client, notification, sender, status_callback=None):
-    kwargs = {
-        "body": notification.body,
-        "from_": sender,
-        "to": notification.user_target.target_user_id,
-    }
-    if status_callback:
-        kwargs["status_callback"] = status_callback
-    try:
-        message = client.messages.create(**kwargs)
-    except TwilioRestException as err:
-        return classify_rest_error(err)
-    except (requests.RequestException, TwilioException, ValueError, OSError) as err:
+    def classify(self, message):
+        return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
+
+    def classify_error(self, err):
+        if isinstance(err, TwilioRestException):
+            return classify_rest_error(err)
         # Network trouble, time-outs, answers that are not JSON: try again.
-        return Outcome.transient(type(err).__name__, describe_error(err))
-    return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
+        return super().classify_error(err)
 
 
 def classify_rest_error(err):

@@ -2,6 +2,7 @@ from .delivery_attempt import DeliveryAttempt
 from .delivery_run import DeliveryRun
 from .notification import Notification
 from .opt_out import NotificationOptOut
+from .provider_event import ProviderEvent
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
 
@@ -11,6 +12,7 @@ __all__ = [
     "Notification",
     "NotificationOptOut",
     "NotificationTarget",
+    "ProviderEvent",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]

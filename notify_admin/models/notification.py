@@ -1,6 +1,7 @@
 import json
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -8,32 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .notification_queryset import NotificationQuerySet
 from .opt_out import NotificationOptOut
 from .target_user_record import TargetUserRecord
-
-
-class NotificationQuerySet(models.QuerySet):
-    def for_users(self, user_ids):
-        return self.filter(user_target__user_id__in=user_ids)
-
-    def open(self):
-        """Not yet delivered and still to be tried."""
-        return self.filter(status__in=Notification.OPEN_STATUSES)
-
-    def due(self, now=None):
-        """Open, scheduled at or before ``now``, and not leased by a worker."""
-        now = now or timezone.now()
-        return (
-            self.open()
-            .filter(scheduled_delivery__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        )
-
-    def opt_out(self):
-        """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""
-        return self.open().update(
-            status=Notification.OPTED_OUT, claim_token=None, claimed_until=None
-        )
 
 
 class Notification(models.Model):
@@ -54,7 +32,13 @@ class Notification(models.Model):
         (INACTIVE_DEVICE, _("Inactive device")),
         (OPTED_OUT, _("Opted out")),
     ]
+    # Status groups, named once (the engine, the admin and the dashboard use them).
+    #: Still to be tried: what a run may claim.
     OPEN_STATUSES = (SCHEDULED, RETRY)
+    #: Tried and given up on.
+    FAILED_STATUSES = (DELIVERY_FAILURE, INACTIVE_DEVICE)
+    #: What "Send now" may send again: open rows and failed ones.
+    SENDABLE_NOW_STATUSES = (*OPEN_STATUSES, *FAILED_STATUSES)
     # Statuses that need no attempted delivery (seed rule 2).
     UNATTEMPTED_STATUSES = (SCHEDULED, OPTED_OUT)
 
@@ -90,6 +74,21 @@ class Notification(models.Model):
     # ``claimed_until``; a dead worker's rows become due again after that.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # A staff cancellation (the admin's Cancel action): the row is OPTED_OUT,
+    # as the seed's statuses have no "cancelled", and these say who and when,
+    # so it can be told from a user's opt-out and undone.
+    cancelled_at = models.DateTimeField(
+        _("cancelled at"), null=True, blank=True, editable=False
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -107,6 +106,16 @@ class Notification(models.Model):
             ),
             models.Index(fields=["status", "scheduled_delivery"]),
             models.Index(fields=["claim_token"]),
+            # The admin at scale (migration 0006): the changelist's order
+            # (scheduled_delivery, then pk) read from an index, not a sort;
+            # the dashboard's "last 24 h" and chart, and the attempted range.
+            models.Index(
+                fields=["scheduled_delivery", "id"], name="notify_admin_sched_pk_idx"
+            ),
+            models.Index(
+                fields=["attempted_delivery", "status"],
+                name="notify_admin_attempted_idx",
+            ),
         ]
         permissions = [
             ("send_notification", _("Can send notifications now")),

@@ -37,6 +37,12 @@ class TargetUserRecord(models.Model):
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Set when provider feedback makes the record inactive (a dead address,
+    # a bounce, a complaint): why and when, for staff.
+    inactive_reason = models.CharField(
+        _("inactive reason"), max_length=200, blank=True, db_default=""
+    )
+    inactivated_at = models.DateTimeField(_("inactivated at"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -11,9 +11,25 @@ EMAIL_URL-free mail settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
     DEFAULT_FROM_EMAIL
 TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SENDER   the SMS channel
 EXPO_ACCESS_TOKEN                                        the push channel
+
+In production (DEBUG off) the console is safe by default, see README's
+"Deploying the console":
+
+DJANGO_STATIC_ROOT      where collectstatic writes (default: staticfiles/)
+DJANGO_BEHIND_PROXY     "1": one TLS-terminating proxy in front sets
+    X-Forwarded-Proto (trusted for HTTPS) and appends the client's address to
+    X-Forwarded-For (trusted for login throttling); off by default
+DJANGO_SECURE_SSL_REDIRECT   "0" stops redirecting http to https (default on)
+DJANGO_SECURE_HSTS_SECONDS   HSTS max-age (default one year; "0" turns HSTS off)
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD   (default on)
+AXES_FAILURE_LIMIT      failed logins of one user from one address before
+    lockout (default 5)
+AXES_COOLOFF_MINUTES    how long a lockout lasts (default 60; "0": until a
+    superuser resets it in the admin)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +45,18 @@ def env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"The {name} environment variable must be a whole number, 0 or more "
+            f"(it is {value!r})."
+        )
+    return int(value)
 
 
 def env_list(name, default=""):
@@ -62,6 +90,8 @@ INSTALLED_APPS = [
     "rangefilter",
     "import_export",
     "notify_admin",
+    # Admin login throttling (the console only: a host project brings its own).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +102,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+if not DEBUG:
+    # The admin's CSS and JavaScript, served by the console itself (right
+    # after SecurityMiddleware, as WhiteNoise asks); runserver does it in debug.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out user and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "notify_admin.site.urls"
@@ -81,7 +123,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         # The repo's top-level templates/ (installed copies live in the app).
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -115,8 +157,54 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+if not DEBUG:
+    # collectstatic writes compressed copies under hashed names, which
+    # WhiteNoise serves with far-future cache headers.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
+
+# -- production security (DEBUG off) ---------------------------------------------
+# Cookies only over HTTPS, HTTP redirected to HTTPS, HSTS: on unless DEBUG is on
+# or a variable explicitly turns one off (`manage.py check --deploy` says so).
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+if BEHIND_PROXY:
+    # Only a proxy that overwrites these headers may be trusted with them:
+    # without DJANGO_BEHIND_PROXY a client could claim HTTPS or any address.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# -- admin login throttling (django-axes) -----------------------------------------
+# Five failed logins of one username from one address lock that pair out (429),
+# for AXES_COOLOFF_MINUTES or until a superuser deletes the row under
+# "Axes > Access attempts"; a successful login starts the count again.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "notify_admin_site/lockout.html"
+# Each failed login stays listed under "Access failures" after a reset.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 60)
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
+# The client's address: REMOTE_ADDR, or behind the proxy the right-most entry of
+# X-Forwarded-For, the one the proxy appended (anything left of it came from
+# the client). For django-ipware: no proxy hop after the client's entry, and
+# entries the client made up, even malformed ones, do not void the header.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = 0 if BEHIND_PROXY else None
+IPWARE_STRICT = False
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

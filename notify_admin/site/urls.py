@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -7,3 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notify-admin/", include("notify_admin.urls")),
 ]
+
+if importlib.util.find_spec("anymail"):
+    # The email provider's webhooks (bounces, complaints) for notify_admin.
+    urlpatterns.append(path("anymail/", include("anymail.urls")))

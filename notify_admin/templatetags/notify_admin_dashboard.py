@@ -21,3 +21,16 @@ def notify_admin_dashboard(context):
     from ..admin.dashboard import dashboard
 
     return {"dashboard": dashboard(), "request": request}
+
+
+@register.inclusion_tag("admin/notify_admin/index_card.html", takes_context=True)
+def notify_admin_index_card(context):
+    """A card on the admin index leading to the dashboard (due now, delivered
+    and failed in the last 24 hours), for those who may see them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("notify_admin.view_notification"):
+        return {"card": None}
+    from ..admin.dashboard import dashboard
+
+    return {"card": dashboard()}

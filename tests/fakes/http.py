@@ -29,6 +29,8 @@ class FakeHTTPServer:
     - ``hold``: a ``threading.Event``; each request waits until it is set
       (``held`` is set as soon as a request is waiting), so a test can act
       while the client is in the middle of a call.
+
+    ``connections`` counts the TCP connections clients opened.
     """
 
     def __init__(self, latency=0.0):
@@ -42,6 +44,7 @@ class FakeHTTPServer:
         self.held = threading.Event()
         self.messages = []
         self.requests = 0
+        self.connections = 0
         self.lock = threading.Lock()
         self._server = None
         self._thread = None
@@ -80,6 +83,7 @@ class FakeHTTPServer:
         with self.lock:
             self.messages.clear()
             self.requests = 0
+            self.connections = 0
         self.fail_status = None
         self.retry_after = None
         self.fail_next = None
@@ -124,6 +128,11 @@ class FakeHTTPServer:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with fake.lock:
+                    fake.connections += 1
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)

@@ -4,7 +4,13 @@ import re
 import uuid
 from urllib.parse import parse_qs
 
+import requests
+from twilio.request_validator import RequestValidator
+
 from .http import FakeHTTPServer
+
+# tests/settings.py's NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["auth_token"].
+TEST_AUTH_TOKEN = "test-auth-token"
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 
@@ -27,11 +33,16 @@ class FakeTwilioServer(FakeHTTPServer):
 
     ``errors`` maps a recipient number to a Twilio error code (see ERRORS) or to
     ``(http_status, code, message)``: that recipient gets the error answer.
+
+    Status callbacks: :meth:`call_back` POSTs Twilio's status-callback form
+    to the ``StatusCallback`` URL a message was sent with, signed with
+    ``auth_token`` as Twilio signs it (``X-Twilio-Signature``).
     """
 
-    def __init__(self, latency=0.0):
+    def __init__(self, latency=0.0, auth_token=TEST_AUTH_TOKEN):
         super().__init__(latency)
         self.errors = {}
+        self.auth_token = auth_token
 
     def reset(self):
         super().reset()
@@ -75,3 +86,33 @@ class FakeTwilioServer(FakeHTTPServer):
             "more_info": f"https://www.twilio.com/docs/errors/{code}",
             "status": status,
         }
+
+    # -- status callbacks ----------------------------------------------------
+
+    def callback(self, message, status, error_code=None, url=None):
+        """``(url, form, signature)`` of the status callback Twilio would send
+        for ``message`` (a dict from ``messages``) reaching ``status``."""
+        url = url or message["status_callback"]
+        form = {
+            "AccountSid": message["account_sid"],
+            "ApiVersion": "2010-04-01",
+            "From": message["from"],
+            "MessageSid": message["sid"],
+            "MessageStatus": status,
+            "SmsSid": message["sid"],
+            "SmsStatus": status,
+            "To": message["to"],
+        }
+        if error_code is not None:
+            form["ErrorCode"] = str(error_code)
+        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        return url, form, signature
+
+    def call_back(self, message, status, error_code=None, session=None):
+        """POST the signed status callback to the message's StatusCallback URL
+        (a live server on 127.0.0.1); return the HTTP status it answered."""
+        url, form, signature = self.callback(message, status, error_code)
+        response = (session or requests).post(
+            url, data=form, headers={"X-Twilio-Signature": signature}, timeout=5
+        )
+        return response.status_code

@@ -3,21 +3,19 @@
     python manage.py import_target_user_records FILE [--dry-run]
         [--user-field username|email] [--format csv|tsv|json]
 
-Uses the same resource as the admin import, so the rules and messages are the
-same. Every invalid row is printed with its line, column and reason; when any
-row is invalid nothing is imported and the command exits with status 1.
+Uses the same resource (``notify_admin.imports``) as the admin import, so the
+rules and messages are the same. Every invalid row is printed with its line,
+column and reason; when any row is invalid nothing is imported and the command
+exits with status 1. Needs no django.contrib.admin.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...admin.formats import FORMATS, ImportFileError, format_for_name
-from ...admin.resources import (
-    USER_FIELDS,
-    TargetUserRecordResource,
-    check_columns,
-)
+from ...imports.columns import USER_FIELDS, check_columns
+from ...imports.formats import FORMATS, ImportFileError, format_for_name
+from ...imports.records import TargetUserRecordResource
 
 FORMAT_NAMES = {fmt().get_extension(): fmt for fmt in FORMATS}
 

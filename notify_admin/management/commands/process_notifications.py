@@ -11,11 +11,12 @@ from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 
 from ...delivery import deliver_due, plan_due
+from ...feedback.receipts import check_receipts
 from ...models import NotificationTarget
 from ...processes import run_processes, total
 
-# Problems of one target only: its rows are recorded as failed (or retried)
-# at send time, so they must not stop the delivery of everything else.
+# Problems of one target only: its rows are left unsent (or failed, for an
+# unknown channel) at send time, so they must not stop everything else.
 PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
 
 
@@ -123,6 +124,15 @@ class Command(BaseCommand):
         if progress is not None:
             progress.done()
         self.stdout.write(result.summary())
+        for module_name, missing in result.missing_settings.items():
+            self.stderr.write(
+                f"Not sent: the {module_name!r} channel is not configured "
+                f"(missing {', '.join(missing)}); its notifications wait, "
+                "untouched, for a configured run."
+            )
+        receipts = check_receipts()
+        if receipts.checked or receipts.unconfirmed or receipts.unavailable:
+            self.stdout.write(receipts.summary())
         return result
 
     def loop(self, options):

@@ -16,8 +16,11 @@ import io
 import json
 
 import tablib
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
+
+from ..validators import validate_json_depth
 
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -114,6 +117,11 @@ def read_delimited(text, delimiter):
 
 def read_json(text):
     """Read a JSON list of objects (one per row) into a Dataset."""
+    try:
+        # Before parsing: very deep nesting makes the parser raise RecursionError.
+        validate_json_depth(text)
+    except ValidationError as err:
+        raise ImportFileError(" ".join(err.messages)) from err
     try:
         items = json.loads(text)
     except ValueError as err:

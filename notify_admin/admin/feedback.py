@@ -1,0 +1,131 @@
+"""The console's view of provider feedback: attempt columns, the history
+inline, the "confirmed?" filter, record fields and the dashboard panel.
+
+Hooked into the other admin modules by one line each; every query here is a
+fixed number per page, whatever the row count.
+"""
+
+import datetime
+
+from django.contrib import admin
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..feedback.verdicts import RANKS
+from ..models import DeliveryAttempt, Notification, ProviderEvent
+
+#: Columns the attempts inline adds (provider status, code, confirmation).
+ATTEMPT_FIELDS = ("provider_status", "provider_error_code", "confirmed_at")
+#: Why and when feedback made a record inactive (read-only on its page).
+RECORD_FIELDS = ("inactive_reason", "inactivated_at")
+#: Provider statuses that say "it failed after all".
+FAILED_AFTER_ACCEPTANCE = [status for status, rank in RANKS.items() if rank == 3]
+
+
+class ProviderEventInline(admin.TabularInline):
+    """The notification's feedback history: what each verdict changed."""
+
+    model = ProviderEvent
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("provider feedback history")
+    fields = [
+        "received_at",
+        "source",
+        "provider_status",
+        "provider_error_code",
+        "status_before",
+        "status_after",
+        "record_deactivated",
+        "description",
+    ]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        # Read-only history: never part of a save, so a change-form POST
+        # needs no formset management data for it.
+        if request.method == "POST":
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _attempts(**lookups):
+    return Exists(
+        DeliveryAttempt.objects.filter(notification=OuterRef("pk"), **lookups)
+    )
+
+
+class ConfirmationFilter(admin.SimpleListFilter):
+    """Delivered rows by what the provider said after accepting them."""
+
+    title = _("provider confirmation")
+    parameter_name = "confirmation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("confirmed", _("Confirmed")),
+            ("awaiting", _("Accepted, not yet confirmed")),
+            ("failed", _("Failed after acceptance")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "confirmed":
+            return queryset.filter(_attempts(confirmed_at__isnull=False))
+        if value == "awaiting":
+            return queryset.filter(status=Notification.DELIVERED).exclude(
+                _attempts(confirmed_at__isnull=False)
+            )
+        if value == "failed":
+            return queryset.filter(
+                _attempts(
+                    outcome=Notification.DELIVERED,
+                    provider_status__in=FAILED_AFTER_ACCEPTANCE,
+                )
+            )
+        return queryset
+
+
+def feedback_panel(now=None, hours=24):
+    """Per channel, attempts accepted in the last ``hours``: how many were
+    confirmed, how many failed after acceptance, and the median time to
+    confirmation. One aggregate, plus one query per channel with
+    confirmations (the median row, by OFFSET)."""
+    now = now or timezone.now()
+    accepted = DeliveryAttempt.objects.filter(
+        outcome=Notification.DELIVERED,
+        attempted_at__gt=now - datetime.timedelta(hours=hours),
+    )
+    module = "notification__user_target__target__notification_module_name"
+    rows = (
+        accepted.order_by()
+        .values(module)
+        .annotate(
+            accepted=Count("pk"),
+            confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
+            failed=Count("pk", filter=Q(provider_status__in=FAILED_AFTER_ACCEPTANCE)),
+        )
+        .order_by(module)
+    )
+    panel = []
+    for row in rows:
+        median = None
+        if row["confirmed"]:
+            median = (
+                accepted.filter(**{module: row[module]}, confirmed_at__isnull=False)
+                .annotate(wait=F("confirmed_at") - F("attempted_at"))
+                .order_by("wait")
+                .values_list("wait", flat=True)[row["confirmed"] // 2]
+            )
+        panel.append({**row, "channel": row[module], "median": median})
+    return panel

@@ -1,0 +1,56 @@
+"""The outcome vocabulary: every provider answer becomes one Outcome."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Outcome:
+    """One provider answer, mapped to the engine's small vocabulary.
+
+    ``kind`` is one of SENT, TRANSIENT (try again later), PERMANENT (fail now),
+    DEAD_ADDRESS (fail now and make the user's record inactive).
+    """
+
+    SENT = "sent"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    DEAD_ADDRESS = "dead_address"
+
+    kind: str
+    provider_id: str = ""
+    error_code: str = ""
+    error_message: str = ""
+    response: dict = field(default_factory=dict)
+
+    @classmethod
+    def sent(cls, provider_id="", response=None):
+        return cls(
+            cls.SENT, provider_id=str(provider_id or ""), response=response or {}
+        )
+
+    @classmethod
+    def transient(cls, code="", message="", response=None):
+        return cls._error(cls.TRANSIENT, code, message, response)
+
+    @classmethod
+    def permanent(cls, code="", message="", response=None):
+        return cls._error(cls.PERMANENT, code, message, response)
+
+    @classmethod
+    def dead_address(cls, code="", message="", response=None):
+        return cls._error(cls.DEAD_ADDRESS, code, message, response)
+
+    @classmethod
+    def _error(cls, kind, code, message, response):
+        return cls(
+            kind,
+            error_code=str(code or "")[:100],
+            error_message=str(message or ""),
+            response=response or {},
+        )
+
+
+def describe_error(err):
+    """A short, single-line description of an exception for the attempt row."""
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

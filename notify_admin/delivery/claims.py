@@ -1,0 +1,114 @@
+"""Claims: take a batch of rows for this run with a lease, atomically.
+
+A compare-and-set UPDATE gives the rows a claim token and a lease
+(``claimed_until``); on PostgreSQL the candidate SELECT skips rows other
+workers hold (``FOR UPDATE SKIP LOCKED``). The transaction ends before any
+provider is called. The rows are then read back once, with what sending needs.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import conf
+from ..models import Notification, NotificationTarget
+
+# Bookkeeping columns nobody reads while sending.
+UNREAD_WHILE_SENDING = (
+    "created",
+    "modified",
+    "claim_token",
+    "claimed_until",
+    "user_target__created",
+    "user_target__modified",
+)
+
+
+def lease_until(cutoff):
+    return max(timezone.now(), cutoff) + timedelta(seconds=conf.lease_seconds())
+
+
+def due_queryset(now, target=None, exclude_modules=()):
+    """Due rows, of one target (a NotificationTarget, its name or its module
+    name) if given, leaving out the targets of ``exclude_modules``."""
+    rows = Notification.objects.due(now)
+    if isinstance(target, NotificationTarget):
+        rows = rows.filter(user_target__target=target)
+    elif target:
+        rows = rows.filter(
+            Q(user_target__target__name=target)
+            | Q(user_target__target__notification_module_name=target)
+        )
+    if exclude_modules:
+        rows = rows.exclude(
+            user_target__target__notification_module_name__in=list(exclude_modules)
+        )
+    return rows
+
+
+def count_due_of_modules(cutoff, target, module_names):
+    """How many due rows (of ``target``, if given) the channels
+    ``module_names`` have: one COUNT."""
+    return (
+        due_queryset(cutoff, target)
+        .filter(user_target__target__notification_module_name__in=module_names)
+        .count()
+    )
+
+
+def claim_due(size, *, cutoff, target=None, exclude_modules=()):
+    """Claim up to ``size`` due rows; return ``(token, rows)``."""
+    candidates = due_queryset(cutoff, target, exclude_modules).order_by(
+        "scheduled_delivery"
+    )
+    token = uuid.uuid4()
+    if connection.vendor == "sqlite":
+        # One writer at a time: a single UPDATE of the first due rows is its
+        # own compare-and-set, and spares a round trip with every row's id.
+        claimed = Notification.objects.filter(
+            pk__in=candidates.values("pk")[:size]
+        ).update(claim_token=token, claimed_until=lease_until(cutoff))
+        return token, fetch_claimed(token) if claimed else []
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    with transaction.atomic():
+        ids = list(candidates.values_list("pk", flat=True)[:size])
+        if not ids:
+            return token, []
+        # Compare-and-set: a row someone else claimed meanwhile is not taken.
+        Notification.objects.filter(pk__in=ids).due(cutoff).update(
+            claim_token=token, claimed_until=lease_until(cutoff)
+        )
+    return token, fetch_claimed(token)
+
+
+def claim_ids(ids, *, cutoff):
+    """Claim the given rows that may be sent now; return ``(token, rows)``."""
+    token = uuid.uuid4()
+    claimed = (
+        Notification.objects.filter(pk__in=ids)
+        .sendable_now()
+        .lease_free(cutoff)
+        .update(claim_token=token, claimed_until=lease_until(cutoff))
+    )
+    return token, fetch_claimed(token) if claimed else []
+
+
+def fetch_claimed(token):
+    rows = list(
+        Notification.objects.filter(claim_token=token)
+        .select_related("user_target")
+        .defer(*UNREAD_WHILE_SENDING)
+        .with_opt_out()
+        .order_by("scheduled_delivery")
+    )
+    # A handful of targets for any number of rows: one small query, shared
+    # instances, instead of joining and building a target object per row.
+    targets = NotificationTarget.objects.in_bulk()
+    for notification in rows:
+        record = notification.user_target
+        record.target = targets[record.target_id]
+    return rows

@@ -1,0 +1,132 @@
+"""Recording: write a sent batch's outcomes, in one transaction.
+
+A fixed handful of statements per batch, whatever its size: one UPDATE per
+final status, one for the retries, one for dead addresses, one INSERT of the
+attempt rows (``DeliveryAttempt.objects.insert_rows``), one UPDATE of the
+run's counters. Every UPDATE is guarded by the batch's claim token, and
+clears it: a row another worker took over meanwhile is left to it.
+"""
+
+import logging
+import time
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
+from django.utils import timezone
+
+from .. import conf
+from ..models import DeliveryAttempt, DeliveryRun, Notification, TargetUserRecord
+from .logs import log_event
+from .outcomes import plan_batch
+
+logger = logging.getLogger("notify_admin.delivery")
+
+
+def record_batch(batch, result, cutoff):
+    """Record ``batch``; after a lost database connection, reconnect once."""
+    try:
+        record(batch, result, cutoff)
+    except (OperationalError, InterfaceError):
+        # The batch has gone out: losing its outcomes would send it all again
+        # once the lease runs out. A connection that dropped while the
+        # provider was being called (database restart, fail-over, idle
+        # time-out) gets one new connection to record them. Never inside a
+        # transaction, which a new connection would silently leave.
+        if connection.in_atomic_block:
+            raise
+        logger.warning(
+            "The connection to the database was lost while batch %s was being "
+            "sent; reconnecting to record its outcomes.",
+            batch.token,
+        )
+        connection.close()
+        # Rows still holding the token: the first try wrote nothing.
+        if Notification.objects.filter(claim_token=batch.token).exists():
+            record(batch, result, cutoff)
+
+
+def record(batch, result, cutoff):
+    """Write the batch's outcomes and add them to ``result``."""
+    now = timezone.now()
+    plan = plan_batch(
+        batch.to_send,
+        batch.outcomes,
+        now=now,
+        cutoff=cutoff,
+        backoff=conf.retry_backoff(),
+    )
+    counts = dict(plan.counts)
+    if batch.opted_out:
+        counts["opted_out"] = len(batch.opted_out)
+    if batch.released:
+        counts["not_configured"] = len(batch.released)
+    mine = Notification.objects.filter(claim_token=batch.token)
+    # The batch is every row holding the token. When all of them end the same
+    # way (the usual case: all delivered), the token alone selects them and
+    # the UPDATE needs no list of hundreds of ids.
+    groups = len(plan.by_status) + bool(plan.retries)
+    whole = groups + bool(batch.opted_out) + bool(batch.released) == 1
+
+    def of(pks):
+        return mine if whole else mine.filter(pk__in=pks)
+
+    released = {"claim_token": None, "claimed_until": None, "modified": now}
+    with transaction.atomic():
+        if batch.released:
+            # Not sent, not tried: back as they were, for a configured run.
+            of([n.pk for n in batch.released]).update(
+                claim_token=None, claimed_until=None
+            )
+        if batch.opted_out:
+            of([n.pk for n in batch.opted_out]).update(
+                status=Notification.OPTED_OUT, **released
+            )
+        for status, pks in plan.by_status.items():
+            of(pks).update(status=status, attempted_delivery=now, **released)
+        if plan.retries:
+            record_retries(of, plan.retries, now, released)
+        if plan.dead_records:
+            TargetUserRecord.objects.filter(pk__in=plan.dead_records).update(
+                active=False, modified=now
+            )
+        DeliveryAttempt.objects.insert_rows(plan.attempts, now, run_id=result.run_id)
+        # The run's row follows its progress, in the same transaction as the
+        # outcomes: a page polling it never sees more than was written.
+        stored = {k: v for k, v in counts.items() if k in result.RUN_COUNTERS}
+        DeliveryRun.objects.filter(pk=result.run_id).update(
+            claimed=result.claimed,
+            **{counter: F(counter) + count for counter, count in stored.items()},
+        )
+    # Counted once written: a record() retried after a lost connection must
+    # not count the batch twice.
+    for counter, count in counts.items():
+        setattr(result, counter, getattr(result, counter) + count)
+    log_event(
+        logger,
+        logging.INFO,
+        "batch recorded",
+        run_id=result.run_id,
+        rows=len(batch.rows),
+        **counts,
+        send_seconds=batch.send_seconds,
+        seconds=time.monotonic() - batch.claimed_at,
+    )
+
+
+def record_retries(of, retries, now, released):
+    pks = [pk for group in retries.values() for pk in group]
+    if len(retries) == 1:
+        scheduled = Value(next(iter(retries)))
+    else:
+        # One statement whatever the number of distinct retry times.
+        scheduled = Case(
+            *[When(pk__in=group, then=Value(at)) for at, group in retries.items()],
+            output_field=DateTimeField(),
+        )
+    of(pks).update(
+        status=Notification.RETRY,
+        attempted_delivery=now,
+        scheduled_delivery=scheduled,
+        retry_attempts=F("retry_attempts") + 1,
+        **released,
+    )

@@ -1,0 +1,235 @@
+"""Runs: the engine's entry points and what a run reports.
+
+``deliver_due`` (process_notifications, cron, Celery) and ``send_now`` (the
+admin's "Send now") each pick their batches with a named generator
+(``due_batches`` / ``selected_batches``) and hand them to ``execute``, which
+writes the DeliveryRun row, pushes every batch through the pipeline
+(claim -> send -> record) and returns a :class:`RunResult`. ``plan_due`` lists
+what a run would send, changing nothing.
+"""
+
+import functools
+import logging
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+
+from django.utils import timezone
+
+from .. import conf
+from ..channels.outcome import describe_error
+from ..channels.registry import get_channel
+from ..models import DeliveryRun
+from . import claims
+from .logs import log_event
+from .pipeline import Pipeline
+from .sending import RunChannels
+
+logger = logging.getLogger("notify_admin.delivery")
+
+
+@dataclass
+class RunResult:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    inactive: int = 0
+    opted_out: int = 0
+    skipped: int = 0
+    #: Rows left unsent because their channel's provider is not configured.
+    not_configured: int = 0
+    seconds: float = 0.0
+    #: The DeliveryRun row of this run (None for a dry run).
+    run_id: int | None = None
+    #: Channel module name -> the settings it is missing.
+    missing_settings: dict = field(default_factory=dict)
+
+    #: The counters a DeliveryRun row keeps.
+    RUN_COUNTERS = (
+        "claimed",
+        "delivered",
+        "retried",
+        "failed",
+        "inactive",
+        "opted_out",
+    )
+
+    def as_dict(self):
+        return asdict(self)
+
+    def run_counts(self):
+        return {name: getattr(self, name) for name in self.RUN_COUNTERS}
+
+    def summary(self):
+        text = (
+            f"delivered={self.delivered} retry={self.retried} failed={self.failed} "
+            f"inactive={self.inactive} opted_out={self.opted_out} "
+            f"skipped={self.skipped}"
+        )
+        if self.not_configured:
+            text += f" not_configured={self.not_configured}"
+        return f"{text} in {self.seconds:.2f}s"
+
+
+# -- entry points -----------------------------------------------------------
+
+
+def deliver_due(
+    *,
+    batch_size=None,
+    limit=None,
+    target=None,
+    source="command",
+    dry_run=False,
+    now=None,
+    progress=None,
+):
+    """Claim due rows in batches with a lease, send, record, until nothing is
+    due (or ``limit`` rows handled). Writes one DeliveryRun row.
+    ``progress(n)`` is called after each batch of ``n`` rows.
+
+    Rows due at the run's start (``now``) are handled; a row retried during the
+    run waits for a later run. ``dry_run`` changes nothing and writes no run:
+    ``claimed`` is the number of rows that would be sent.
+    """
+    cutoff = now or timezone.now()
+    size = max(1, int(batch_size or conf.batch_size()))
+    if dry_run:
+        due = claims.due_queryset(cutoff, target)
+        count = due.count() if limit is None else len(due.values("pk")[:limit])
+        return RunResult(claimed=count)
+    result, channels = RunResult(), RunChannels()
+    batches = due_batches(
+        result, channels, size=size, limit=limit, cutoff=cutoff, target=target
+    )
+    # Rows of unconfigured targets: every due one, claimed by this run or not.
+    waiting = functools.partial(claims.count_due_of_modules, cutoff, target)
+    return execute(source, cutoff, channels, batches, result, progress, waiting)
+
+
+def send_now(queryset, *, source="admin", batch_size=None, progress=None):
+    """Deliver the selected notifications now, through the same claims.
+
+    SCHEDULED and RETRY rows (whatever their scheduled time) and failed rows
+    (DELIVERY_FAILURE, INACTIVE_DEVICE) are claimed with the same
+    compare-and-set lease and sent; rows another worker holds, DELIVERED and
+    OPTED_OUT rows are not sent and are counted in ``skipped``. Rows of a
+    target whose provider is not configured are left as they were and
+    counted in ``not_configured``.
+    """
+    # dict.fromkeys: distinct ids, in order, for any queryset (sliced too).
+    ids = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
+    size = max(1, int(batch_size or conf.batch_size()))
+    result, channels = RunResult(), RunChannels()
+    cutoff = timezone.now()
+    batches = selected_batches(result, ids, size=size, cutoff=cutoff)
+    return execute(source, cutoff, channels, batches, result, progress)
+
+
+def plan_due(*, limit=None, target=None, now=None):
+    """Yield ``(notification, preview)`` for what a run would send, changing
+    nothing; ``preview`` is the channel's preview, or ``{"error": ...}``."""
+    rows = (
+        claims.due_queryset(now or timezone.now(), target)
+        .select_related("user_target__target")
+        .order_by("scheduled_delivery", "pk")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    channels = {}
+    for notification in rows.iterator(chunk_size=500):
+        module_name = notification.user_target.target.notification_module_name
+        try:
+            if module_name not in channels:
+                channels[module_name] = get_channel(module_name)
+            preview = channels[module_name].preview(notification)
+        except Exception as err:
+            preview = {"error": describe_error(err)}
+        yield notification, preview
+
+
+# -- the batches of a run ---------------------------------------------------
+
+
+def due_batches(result, channels, *, size, limit, cutoff, target):
+    """Claim due rows batch by batch until none is left (or ``limit`` rows
+    were claimed: the pipeline counts them in ``result.claimed``). Targets
+    found not configured during the run are no longer claimed."""
+    while limit is None or result.claimed < limit:
+        wanted = size if limit is None else min(size, limit - result.claimed)
+        token, rows = claims.claim_due(
+            wanted,
+            cutoff=cutoff,
+            target=target,
+            exclude_modules=list(channels.not_configured),
+        )
+        if not rows:
+            return
+        yield token, rows
+
+
+def selected_batches(result, ids, *, size, cutoff):
+    """Claim the selected rows, ``size`` at a time; the rows that could not
+    be claimed are counted in ``result.skipped``."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        token, rows = claims.claim_ids(chunk, cutoff=cutoff)
+        result.skipped += len(chunk) - len(rows)
+        if rows:
+            yield token, rows
+
+
+# -- one run ------------------------------------------------------------------
+
+
+def execute(source, cutoff, channels, batches, result, progress=None, waiting=None):
+    """Run ``batches`` through the pipeline under one DeliveryRun row.
+
+    ``waiting(module_names)``, if given, counts the rows left for the targets
+    found not configured (else the rows handed back are counted).
+    """
+    run = DeliveryRun.objects.create(
+        source=source, host=socket.gethostname()[:255], pid=os.getpid()
+    )
+    result.run_id = run.pk
+    started = time.monotonic()
+    error = ""
+    try:
+        with Pipeline(result, cutoff, channels, progress) as pipeline:
+            for token, rows in batches:
+                pipeline.add(token, rows)
+        if channels.not_configured and waiting is not None:
+            result.not_configured = waiting(list(channels.not_configured))
+    except BaseException as err:
+        error = describe_error(err)
+        raise
+    finally:
+        result.seconds = time.monotonic() - started
+        result.missing_settings = dict(channels.not_configured)
+        finish_run(run, result, error)
+    return result
+
+
+def finish_run(run, result, error=""):
+    log_event(
+        logger,
+        logging.ERROR if error else logging.INFO,
+        "run finished",
+        run_id=run.pk,
+        source=run.source,
+        **result.run_counts(),
+        not_configured=result.not_configured,
+        seconds=result.seconds,
+        error=error,
+    )
+    try:
+        DeliveryRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(), error=error, **result.run_counts()
+        )
+    except Exception:
+        if not error:
+            raise
+        # The database itself failed; the original error says more.
+        logger.exception("Could not record the end of delivery run %s", run.pk)
