@@ -99,7 +99,7 @@ def test_reschedule_has_the_admin_date_and_time_widgets(
     page.click("input[value='Reschedule']")
     expect(page.locator(".errornote")).to_be_visible()
     expect(
-        page.locator(".form-row.errors.field-scheduled_delivery .errorlist")
+        page.locator(".form-row.field-scheduled_delivery .errorlist")
     ).to_be_visible()
     page.screenshot(path=str(screenshots / "action-reschedule.png"), full_page=True)
 

@@ -64,9 +64,10 @@ class GuardedActionsMixin:
         available = declared_actions(super().get_actions, request, action_location)
         return guard_actions(self, request, available, action_location)
 
-    def response_action(self, request, queryset):
+    # **kwargs: Django 6.1 passes the action's location (action_location).
+    def response_action(self, request, queryset, **kwargs):
         refused = refuse_bad_selection(self, request, queryset)
-        return refused or super().response_action(request, queryset)
+        return refused or super().response_action(request, queryset, **kwargs)
 
 
 def guard_actions(model_admin, request, available, action_location=None):

@@ -221,9 +221,10 @@ def _guarded_get_actions(model_admin):
 def _guarded_response_action(model_admin):
     original = model_admin.response_action
 
-    def response_action(request, queryset):
+    # **kwargs: Django 6.1 passes the action's location (action_location).
+    def response_action(request, queryset, **kwargs):
         refused = refuse_bad_selection(model_admin, request, queryset)
-        return refused or original(request, queryset)
+        return refused or original(request, queryset, **kwargs)
 
     return response_action
 
