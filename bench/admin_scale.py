@@ -5,7 +5,7 @@
     BENCH_ADMIN_DB=postgres://postgres@127.0.0.1:5432/other \
         .venv/bin/python bench/admin_scale.py
 
-Its own database (default ``na_i13b_bench``, created and migrated on first
+Its own database (default ``notify_admin_bench_admin``, created and migrated on first
 use). Seeding is plain SQL (INSERT ... SELECT generate_series), about a
 minute: 20,000 users, an email and an SMS record each (40,000 records),
 1,000,000 notifications spread over the last 90 days (statuses in a fixed
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/na_i13b_bench"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/notify_admin_bench_admin"
 TARGET_MS = 300
 NOTIFICATIONS = 1_000_000
 USERS = 20_000

@@ -4,7 +4,7 @@
     .venv/bin/python bench/export_stream.py    # then this
 
 Uses bench/admin_scale.py's PostgreSQL database (``BENCH_ADMIN_DB``, default
-``na_i13b_bench``), whose seed has exactly 100,000 OPTED_OUT notifications.
+``notify_admin_bench_admin``), whose seed has exactly 100,000 OPTED_OUT notifications.
 Each export runs in its own process: Django's test Client (logged in as a
 superuser) posts the export form for the filtered changelist
 (``?status__exact=OPTED_OUT``, CSV, every column), then reads the streamed
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/na_i13b_bench"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/notify_admin_bench_admin"
 
 
 def vm_kb(name):

@@ -14,7 +14,7 @@ same run: email 10,000 with ``--processes 2`` against the original package
 message twice) and against django-post-office's ``send_queued_mail
 --processes 2``. Every row checks that each notification was delivered once.
 
-The database is the brief's own (BENCH_SCALING_DB, default na_i14), rebuilt
+The database is its own (BENCH_SCALING_DB, default notify_admin_bench_scaling), rebuilt
 (schema dropped, migrated, seeded) for each row; peers run from
 bench/.venvs like bench/run.py. Figures print as a table with the scaling
 ratios and go to bench/results/scaling.{json,md}.
@@ -36,7 +36,7 @@ from bench.run import RESULTS, WORK, machine_description, venv_python  # noqa: E
 from bench.scaling_celery import timed_celery  # noqa: E402
 
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-DB = os.environ.get("BENCH_SCALING_DB", "na_i14")
+DB = os.environ.get("BENCH_SCALING_DB", "notify_admin_bench_scaling")
 URL = f"{PG}/{DB}"
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
 OURS = REPO / ".venv" / "bin" / "python"
