@@ -63,8 +63,31 @@ def env_of(system, extra):
     return env
 
 
+def ensure_database():
+    """Create the benchmark's database on first use."""
+    found = subprocess.run(
+        [
+            "psql",
+            "-Atq",
+            f"{PG}/postgres",
+            "-c",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DB}'",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not found:
+        subprocess.run(
+            ["psql", "-q", f"{PG}/postgres", "-c", f'CREATE DATABASE "{DB}"'],
+            check=True,
+            capture_output=True,
+        )
+
+
 def rebuild(system, channel, n):
     """Empty schema, migrate, seed: each row starts from the same state."""
+    ensure_database()
     subprocess.run(
         [
             "psql",
