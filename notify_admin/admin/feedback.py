@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..feedback.verdicts import RANKS
 from ..models import DeliveryAttempt, Notification, ProviderEvent
+from .inlines import ReadOnlyInline
 
 #: Columns the attempts inline adds (provider status, code, confirmation).
 ATTEMPT_FIELDS = ("provider_status", "provider_error_code", "confirmed_at")
@@ -23,12 +24,10 @@ RECORD_FIELDS = ("inactive_reason", "inactivated_at")
 FAILED_AFTER_ACCEPTANCE = [status for status, rank in RANKS.items() if rank == 3]
 
 
-class ProviderEventInline(admin.TabularInline):
+class ProviderEventInline(ReadOnlyInline):
     """The notification's feedback history: what each verdict changed."""
 
     model = ProviderEvent
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("provider feedback history")
     fields = [
         "received_at",
@@ -41,22 +40,6 @@ class ProviderEventInline(admin.TabularInline):
         "description",
     ]
     readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        # Read-only history: never part of a save, so a change-form POST
-        # needs no formset management data for it.
-        if request.method == "POST":
-            return False
-        return super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _attempts(**lookups):

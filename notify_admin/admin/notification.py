@@ -18,16 +18,15 @@ from .filters import DueFilter, OptedOutFilter, RunFilter, UserFilter
 from .forms import NotificationForm
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin
+from .inlines import ReadOnlyInline
 from .notification_actions import NOTIFICATION_ACTIONS
 from .pagination import EstimatedCountPaginator
 from .search import NotificationSearchMixin
 from .streaming_export import StreamingExportMixin
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = [
         "attempted_at",
         "outcome",
@@ -38,12 +37,6 @@ class DeliveryAttemptInline(admin.TabularInline):
         *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

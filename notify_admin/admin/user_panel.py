@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Notification, NotificationOptOut, TargetUserRecord
 from .dashboard import changelist_url
 from .filters import UserFilter
+from .inlines import ReadOnlyInline
 
 LATEST = 10
 VIEW_NOTIFICATION = "notify_admin.view_notification"
@@ -39,7 +40,7 @@ def user_panel(request, user):
     }
 
 
-class UserRecordsInline(admin.TabularInline):
+class UserRecordsInline(ReadOnlyInline):
     model = TargetUserRecord
     fk_name = "user"
     template = "admin/notify_admin/user/records_inline.html"
@@ -47,8 +48,6 @@ class UserRecordsInline(admin.TabularInline):
     verbose_name_plural = _("notification addresses")
     fields = ["target", "target_user_id", "description", "active", "open_count"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
 
     class Media:
@@ -81,16 +80,5 @@ class UserRecordsInline(admin.TabularInline):
         return formset
 
     def has_view_permission(self, request, obj=None):
-        # Only on an existing user's page, and never part of a save.
-        if obj is None or request.method == "POST":
-            return False
-        return super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        # Only on an existing user's page.
+        return obj is not None and super().has_view_permission(request, obj)
