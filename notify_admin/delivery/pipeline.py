@@ -17,9 +17,10 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
+from django.utils import timezone
 
 from .. import conf
-from . import recording
+from . import holds, recording
 from .batch import Batch, in_background, split
 from .leases import LeaseKeeper
 
@@ -45,7 +46,7 @@ class Pipeline:
         batch = Batch(token, rows, LeaseKeeper(token, conf.lease_seconds()))
         batch.keeper.start()
         try:
-            split(batch)
+            split(batch, holds.deferrals(rows, timezone.now()))
             previous = self.wait_for_sent()
             if previous is not None:
                 self.record(previous)

@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, DateTimeField, F, Value, When
+from django.db.models import Case, CharField, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from .. import conf
@@ -58,14 +58,17 @@ def record(batch, result, cutoff):
     counts = dict(plan.counts)
     if batch.opted_out:
         counts["opted_out"] = len(batch.opted_out)
+    if batch.deferred:
+        counts["deferred"] = len(batch.deferred)
     if batch.released:
         counts["not_configured"] = len(batch.released)
+    opted_out = group_by(batch.opt_out_reasons)
     mine = Notification.objects.filter(claim_token=batch.token)
     # The batch is every row holding the token. When all of them end the same
     # way (the usual case: all delivered), the token alone selects them and
     # the UPDATE needs no list of hundreds of ids.
-    groups = len(plan.by_status) + bool(plan.retries)
-    whole = groups + bool(batch.opted_out) + bool(batch.released) == 1
+    groups = len(plan.by_status) + bool(plan.retries) + len(opted_out)
+    whole = groups + bool(batch.deferred) + bool(batch.released) == 1
 
     def of(pks):
         return mine if whole else mine.filter(pk__in=pks)
@@ -77,10 +80,12 @@ def record(batch, result, cutoff):
             of([n.pk for n in batch.released]).update(
                 claim_token=None, claimed_until=None
             )
-        if batch.opted_out:
-            of([n.pk for n in batch.opted_out]).update(
-                status=Notification.OPTED_OUT, **released
+        for reason, pks in opted_out.items():
+            of(pks).update(
+                status=Notification.OPTED_OUT, opted_out_reason=reason, **released
             )
+        if batch.deferred:
+            record_deferrals(of, batch.deferred, released)
         for status, pks in plan.by_status.items():
             of(pks).update(status=status, attempted_delivery=now, **released)
         if plan.retries:
@@ -110,6 +115,38 @@ def record(batch, result, cutoff):
         **counts,
         send_seconds=batch.send_seconds,
         seconds=time.monotonic() - batch.claimed_at,
+    )
+
+
+def group_by(values):
+    """``{pk: value}`` -> ``{value: [pks]}``."""
+    groups = {}
+    for pk, value in values.items():
+        groups.setdefault(value, []).append(pk)
+    return groups
+
+
+def record_deferrals(of, deferred, released):
+    """Held rows: released with their new time, status and retries as they
+    were (one UPDATE whatever the number of distinct times)."""
+    by_time = group_by(deferred)
+    if len(by_time) == 1:
+        ((until, reason),) = by_time
+        until, reason = Value(until), Value(reason)
+    else:
+        until = Case(
+            *[When(pk__in=pks, then=Value(at)) for (at, _r), pks in by_time.items()],
+            output_field=DateTimeField(),
+        )
+        reason = Case(
+            *[When(pk__in=pks, then=Value(r)) for (_at, r), pks in by_time.items()],
+            output_field=CharField(),
+        )
+    of(list(deferred)).update(
+        scheduled_delivery=until,
+        deferred_until=until,
+        deferral_reason=reason,
+        **released,
     )
 
 

@@ -37,6 +37,8 @@ class RunResult:
     failed: int = 0
     inactive: int = 0
     opted_out: int = 0
+    #: Rows held by quiet hours or a blackout period (moved to a later time).
+    deferred: int = 0
     skipped: int = 0
     #: Rows left unsent because their channel's provider is not configured.
     not_configured: int = 0
@@ -54,6 +56,7 @@ class RunResult:
         "failed",
         "inactive",
         "opted_out",
+        "deferred",
     )
 
     def as_dict(self):
@@ -68,6 +71,8 @@ class RunResult:
             f"inactive={self.inactive} opted_out={self.opted_out} "
             f"skipped={self.skipped}"
         )
+        if self.deferred:
+            text += f" deferred={self.deferred}"
         if self.not_configured:
             text += f" not_configured={self.not_configured}"
         return f"{text} in {self.seconds:.2f}s"

@@ -2,15 +2,35 @@
 
 ``due(now)`` is what a run sends; ``lease_free(now)`` is what no worker is
 sending right now; ``with_opt_out()`` marks the rows of opted-out users;
+``with_consent()`` marks the rows the user's preferences block;
 ``sendable_now()`` is what "Send now" may send. The status groups they use
 are constants on :class:`~notify_admin.models.Notification`.
 """
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .. import conf
+from .category import NotificationCategory
 from .opt_out import NotificationOptOut
+from .preference import NotificationPreference
+
+# The reason codes of Notification.opted_out_reason that preferences give
+# (Notification.REASON_PREFERENCE, REASON_CATEGORY; "" = may be sent).
+BLOCKED_BY_PREFERENCE = "preference"
+BLOCKED_BY_CATEGORY = "category"
 
 
 def lease_free_q(now):
@@ -24,6 +44,64 @@ def user_opted_out():
         NotificationOptOut.objects.filter(
             active=True, user_id=OuterRef("user_target__user_id")
         )
+    )
+
+
+def consent_category_id():
+    """The row's category, or the default category (by its key) when it has
+    none: one uncorrelated subquery, evaluated once per statement."""
+    default = NotificationCategory.objects.filter(
+        key=conf.default_category_key()
+    ).values("pk")[:1]
+    return Coalesce(F("category_id"), Subquery(default))
+
+
+def preference_block():
+    """Why the user's preferences block this row ("" when they do not).
+
+    The same rule as :func:`notify_admin.consent.rules.preference_block`
+    (tests/consent/test_rules.py checks that both agree on every case),
+    written as SQL so the claim decides it in its own statement:
+
+    1. a critical category is never blocked;
+    2. else the user's choice for (category, channel), if they made one;
+    3. else the category's default for the channel (off when the channel is
+       in its ``off_by_default``).
+
+    Needs the ``consent_category_id`` annotation (:meth:`with_consent`).
+    """
+    category = OuterRef("consent_category_id")
+    critical = Exists(NotificationCategory.objects.filter(pk=category, critical=True))
+    choice = Subquery(
+        NotificationPreference.objects.filter(
+            user_id=OuterRef("user_target__user_id"),
+            category_id=category,
+            target_id=OuterRef("user_target__target_id"),
+        )
+        .annotate(
+            code=Case(
+                When(enabled=False, then=Value(BLOCKED_BY_PREFERENCE)),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("code")[:1]
+    )
+    off_by_default = Exists(
+        NotificationCategory.off_by_default.through.objects.filter(
+            notificationcategory_id=category,
+            notificationtarget_id=OuterRef("user_target__target_id"),
+        )
+    )
+    default = Case(
+        When(off_by_default, then=Value(BLOCKED_BY_CATEGORY)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    return Case(
+        When(critical, then=Value("")),
+        default=Coalesce(choice, default, output_field=CharField()),
+        output_field=CharField(),
     )
 
 
@@ -53,11 +131,23 @@ class NotificationQuerySet(models.QuerySet):
         """Annotate ``user_opted_out``: the user has an active opt-out."""
         return self.annotate(user_opted_out=user_opted_out())
 
+    def with_consent(self):
+        """Annotate ``consent_category_id`` (the row's category, else the
+        default one) and ``consent_block``: "" when the user's preferences
+        let the row go, else the reason (``"preference"``, ``"category"``).
+        The engine reads it in the statement that reads a claimed batch."""
+        return self.annotate(consent_category_id=consent_category_id()).annotate(
+            consent_block=preference_block()
+        )
+
     def without_opted_out(self):
         return self.exclude(user_opted_out())
 
     def opt_out(self):
         """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""
         return self.open().update(
-            status=self.model.OPTED_OUT, claim_token=None, claimed_until=None
+            status=self.model.OPTED_OUT,
+            opted_out_reason=self.model.REASON_OPT_OUT,
+            claim_token=None,
+            claimed_until=None,
         )
