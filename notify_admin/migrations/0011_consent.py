@@ -3,155 +3,463 @@
 import django.core.serializers.json
 import django.db.models.deletion
 import django.utils.timezone
-import notify_admin.models.recipient_settings
 from django.conf import settings
 from django.db import migrations, models
 
+import notify_admin.models.recipient_settings
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify_admin', '0006_admin_scale_indexes'),
+        ("notify_admin", "0006_admin_scale_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='received at')),
-                ('provider', models.CharField(default='twilio_sms', max_length=40, verbose_name='provider')),
-                ('message_sid', models.CharField(blank=True, max_length=64, verbose_name='message SID')),
-                ('from_number', models.CharField(db_index=True, max_length=64, verbose_name='from')),
-                ('to_number', models.CharField(blank=True, max_length=64, verbose_name='to')),
-                ('body', models.TextField(blank=True, verbose_name='body')),
-                ('opt_out_type', models.CharField(blank=True, choices=[('STOP', 'STOP'), ('START', 'START'), ('HELP', 'HELP')], max_length=10, verbose_name='opt-out type')),
-                ('records_changed', models.PositiveIntegerField(default=0, verbose_name='records changed')),
-                ('payload', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='payload')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="received at",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        default="twilio_sms", max_length=40, verbose_name="provider"
+                    ),
+                ),
+                (
+                    "message_sid",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="message SID"
+                    ),
+                ),
+                (
+                    "from_number",
+                    models.CharField(db_index=True, max_length=64, verbose_name="from"),
+                ),
+                (
+                    "to_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="to"),
+                ),
+                ("body", models.TextField(blank=True, verbose_name="body")),
+                (
+                    "opt_out_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("STOP", "STOP"),
+                            ("START", "START"),
+                            ("HELP", "HELP"),
+                        ],
+                        max_length=10,
+                        verbose_name="opt-out type",
+                    ),
+                ),
+                (
+                    "records_changed",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="records changed"
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="payload",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inbound message',
-                'verbose_name_plural': 'inbound messages',
-                'ordering': ['-received_at'],
+                "verbose_name": "inbound message",
+                "verbose_name_plural": "inbound messages",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddField(
-            model_name='deliveryrun',
-            name='deferred',
-            field=models.PositiveIntegerField(default=0, verbose_name='deferred'),
+            model_name="deliveryrun",
+            name="deferred",
+            field=models.PositiveIntegerField(default=0, verbose_name="deferred"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='deferral_reason',
-            field=models.CharField(blank=True, choices=[('quiet_hours', "the recipient's quiet hours"), ('blackout', 'a blackout period')], db_default='', default='', editable=False, max_length=20, verbose_name='deferred because of'),
+            model_name="notification",
+            name="deferral_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("quiet_hours", "the recipient's quiet hours"),
+                    ("blackout", "a blackout period"),
+                ],
+                db_default="",
+                default="",
+                editable=False,
+                max_length=20,
+                verbose_name="deferred because of",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='deferred_until',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deferred until'),
+            model_name="notification",
+            name="deferred_until",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="deferred until"
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='opted_out_reason',
-            field=models.CharField(blank=True, choices=[('opt_out', 'the user opted out of all notifications'), ('preference', 'the user turned this category off on this channel'), ('category', 'the category is off by default on this channel'), ('channel', 'the address opted out (SMS STOP)')], db_default='', default='', editable=False, max_length=20, verbose_name='opted out because'),
+            model_name="notification",
+            name="opted_out_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("opt_out", "the user opted out of all notifications"),
+                    ("preference", "the user turned this category off on this channel"),
+                    ("category", "the category is off by default on this channel"),
+                    ("channel", "the address opted out (SMS STOP)"),
+                ],
+                db_default="",
+                default="",
+                editable=False,
+                max_length=20,
+                verbose_name="opted out because",
+            ),
         ),
         migrations.AddField(
-            model_name='targetuserrecord',
-            name='stopped_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='opted out by SMS STOP at'),
+            model_name="targetuserrecord",
+            name="stopped_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                null=True,
+                verbose_name="opted out by SMS STOP at",
+            ),
         ),
         migrations.CreateModel(
-            name='BlackoutPeriod',
+            name="BlackoutPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('start_date', models.DateField(verbose_name='first day')),
-                ('end_date', models.DateField(verbose_name='last day')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("start_date", models.DateField(verbose_name="first day")),
+                ("end_date", models.DateField(verbose_name="last day")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'blackout period',
-                'verbose_name_plural': 'blackout periods',
-                'ordering': ['-start_date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='notify_admin_blackout_ends_after_start')],
+                "verbose_name": "blackout period",
+                "verbose_name_plural": "blackout periods",
+                "ordering": ["-start_date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_date__gte", models.F("start_date"))),
+                        name="notify_admin_blackout_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationCategory',
+            name="NotificationCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Stable identifier used in code, CSV files and unsubscribe links; cannot be changed once saved.', unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, help_text='Shown to recipients on their preference page.', verbose_name='description')),
-                ('critical', models.BooleanField(default=False, help_text="Always sent (users cannot turn it off), at once (quiet hours and blackout periods do not hold it). Only a user's opt-out stops it.", verbose_name='critical')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('off_by_default', models.ManyToManyField(blank=True, help_text='Channels on which users get nothing of this category until they turn it on.', related_name='+', to='notify_admin.notificationtarget', verbose_name='off by default on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Stable identifier used in code, CSV files and unsubscribe links; cannot be changed once saved.",
+                        unique=True,
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown to recipients on their preference page.",
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "critical",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Always sent (users cannot turn it off), at once (quiet hours and blackout periods do not hold it). Only a user's opt-out stops it.",
+                        verbose_name="critical",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "off_by_default",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Channels on which users get nothing of this category until they turn it on.",
+                        related_name="+",
+                        to="notify_admin.notificationtarget",
+                        verbose_name="off by default on",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification category',
-                'verbose_name_plural': 'notification categories',
-                'ordering': ['-critical', 'name'],
+                "verbose_name": "notification category",
+                "verbose_name_plural": "notification categories",
+                "ordering": ["-critical", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentChange',
+            name="ConsentChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('via', models.CharField(choices=[('one_click', 'one-click unsubscribe (List-Unsubscribe-Post)'), ('unsubscribe_page', 'unsubscribe link, confirmed on its page'), ('preference_page', 'preference page'), ('sms_stop', 'SMS STOP'), ('sms_start', 'SMS START'), ('twilio_21610', 'Twilio error 21610 (number unsubscribed)')], max_length=20, verbose_name='through')),
-                ('enabled', models.BooleanField(verbose_name='now on')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='detail')),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notify_admin.targetuserrecord', verbose_name='address')),
-                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notify_admin.notificationtarget', verbose_name='channel')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notify_admin.notificationcategory', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="when",
+                    ),
+                ),
+                (
+                    "via",
+                    models.CharField(
+                        choices=[
+                            (
+                                "one_click",
+                                "one-click unsubscribe (List-Unsubscribe-Post)",
+                            ),
+                            (
+                                "unsubscribe_page",
+                                "unsubscribe link, confirmed on its page",
+                            ),
+                            ("preference_page", "preference page"),
+                            ("sms_stop", "SMS STOP"),
+                            ("sms_start", "SMS START"),
+                            (
+                                "twilio_21610",
+                                "Twilio error 21610 (number unsubscribed)",
+                            ),
+                        ],
+                        max_length=20,
+                        verbose_name="through",
+                    ),
+                ),
+                ("enabled", models.BooleanField(verbose_name="now on")),
+                (
+                    "detail",
+                    models.CharField(blank=True, max_length=200, verbose_name="detail"),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notify_admin.targetuserrecord",
+                        verbose_name="address",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notify_admin.notificationtarget",
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notify_admin.notificationcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recipient consent change',
-                'verbose_name_plural': 'recipient consent changes',
-                'ordering': ['-at'],
+                "verbose_name": "recipient consent change",
+                "verbose_name_plural": "recipient consent changes",
+                "ordering": ["-at"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='category',
-            field=models.ForeignKey(blank=True, help_text='Blank: the default category.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='notify_admin.notificationcategory', verbose_name='category'),
+            model_name="notification",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Blank: the default category.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to="notify_admin.notificationcategory",
+                verbose_name="category",
+            ),
         ),
         migrations.CreateModel(
-            name='RecipientSettings',
+            name="RecipientSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_zone', models.CharField(blank=True, help_text='IANA name, e.g. Europe/Paris; blank: the site default.', max_length=64, validators=[notify_admin.models.recipient_settings.validate_time_zone], verbose_name='time zone')),
-                ('quiet_hours_start', models.TimeField(blank=True, null=True, verbose_name='quiet hours start')),
-                ('quiet_hours_end', models.TimeField(blank=True, null=True, verbose_name='quiet hours end')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_settings', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        blank=True,
+                        help_text="IANA name, e.g. Europe/Paris; blank: the site default.",
+                        max_length=64,
+                        validators=[
+                            notify_admin.models.recipient_settings.validate_time_zone
+                        ],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "quiet_hours_start",
+                    models.TimeField(
+                        blank=True, null=True, verbose_name="quiet hours start"
+                    ),
+                ),
+                (
+                    "quiet_hours_end",
+                    models.TimeField(
+                        blank=True, null=True, verbose_name="quiet hours end"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_settings",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recipient settings',
-                'verbose_name_plural': 'recipient settings',
+                "verbose_name": "recipient settings",
+                "verbose_name_plural": "recipient settings",
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(verbose_name='enabled')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='preferences', to='notify_admin.notificationcategory', verbose_name='category')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='notify_admin.notificationtarget', verbose_name='channel')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("enabled", models.BooleanField(verbose_name="enabled")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="preferences",
+                        to="notify_admin.notificationcategory",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="notify_admin.notificationtarget",
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'permissions': [('import_notificationpreference', 'Can import notification preferences'), ('export_notificationpreference', 'Can export notification preferences')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'category', 'target'), name='notify_admin_unique_preference')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "permissions": [
+                    (
+                        "import_notificationpreference",
+                        "Can import notification preferences",
+                    ),
+                    (
+                        "export_notificationpreference",
+                        "Can export notification preferences",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "category", "target"),
+                        name="notify_admin_unique_preference",
+                    )
+                ],
             },
         ),
     ]
