@@ -21,6 +21,7 @@ class DeliveryRunAdmin(GuardedActionsMixin, admin.ModelAdmin):
         "failed",
         "inactive",
         "opted_out",
+        "deferred",
         "error",
     ]
     list_filter = ["source", "started_at"]

@@ -139,6 +139,7 @@ class NotificationForm(forms.ModelForm):
         model = Notification
         fields = [
             "user_target",
+            "category",
             "title",
             "body",
             "extra",

@@ -13,8 +13,9 @@ from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
+from .consent_state import ConsentStateMixin, short_state
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
-from .filters import DueFilter, OptedOutFilter, RunFilter, UserFilter
+from .filters import DeferredFilter, DueFilter, OptedOutFilter, RunFilter, UserFilter
 from .forms import NotificationForm
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin
@@ -41,6 +42,7 @@ class DeliveryAttemptInline(ReadOnlyInline):
 
 @admin.register(Notification)
 class NotificationAdmin(
+    ConsentStateMixin,
     NotificationChangePageMixin,
     NotificationSearchMixin,
     CompactTimeColumnsMixin,
@@ -78,11 +80,13 @@ class NotificationAdmin(
             DateTimeRangeFilterBuilder(title=_("attempted delivery (range)")),
         ),
         OptedOutFilter,
+        DeferredFilter,
+        "category",
         RunFilter,
     ]
     list_select_related = ["user_target__user", "user_target__target"]
     autocomplete_fields = ["user_target"]
-    readonly_fields = ["preview", "created", "modified"]
+    readonly_fields = ["consent_state", "preview", "created", "modified"]
     inlines = [DeliveryAttemptInline, ProviderEventInline]
     actions = NOTIFICATION_ACTIONS
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
@@ -128,10 +132,13 @@ class NotificationAdmin(
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
+        # Why a row was not sent, or until when it waits, under its status.
+        state = short_state(obj)
         return format_html(
-            '<span class="na-status na-status--{}">{}</span>',
+            '<span class="na-status na-status--{}">{}</span>{}',
             obj.status,
             obj.get_status_display(),
+            format_html('<span class="na-reason">{}</span>', state) if state else "",
         )
 
     @admin.display(description=_("retries"), ordering="retry_attempts")
