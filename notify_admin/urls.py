@@ -6,6 +6,7 @@ path("notify-admin/", include("notify_admin.urls"))
 from django.urls import path
 
 from . import background
+from .consent import views as consent
 from .feedback import twilio
 from .monitoring import views as monitoring
 
@@ -19,6 +20,9 @@ urlpatterns = [
         background.progress,
         name="background-send",
     ),
+    # Recipients' signed links (no login): one-click unsubscribe, preferences.
+    path("unsubscribe/<str:token>/", consent.unsubscribe_view, name="unsubscribe"),
+    path("preferences/<str:token>/", consent.preferences_view, name="preferences"),
     path(
         "webhooks/twilio/status/",
         twilio.status_callback,

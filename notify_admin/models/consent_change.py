@@ -61,7 +61,7 @@ class ConsentChange(models.Model):
         related_name="+",
         verbose_name=_("address"),
     )
-    enabled = models.BooleanField(_("now on"))
+    enabled = models.BooleanField(_("now on"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
 
     class Meta:
