@@ -1,6 +1,6 @@
 """The change page's preview of an email rendered from a template: the frame
 gets the escaped document, the source shows as text, nothing of the template
-is markup of the admin page."""
+is markup of the admin page; the page carries the console's CSP header."""
 
 from html.parser import HTMLParser
 
@@ -109,3 +109,31 @@ def test_a_preview_value_marked_safe_is_still_escaped(
     (frame,) = [attrs for tag, attrs in page.tags if tag == "iframe"]
     assert frame["srcdoc"] == '<p title="x">"quoted"</p>'
     assert "&lt;b id=&#x27;na-safe-subject&#x27;&gt;" in content
+
+
+def test_every_admin_page_sends_the_content_security_policy(
+    admin_client, hostile_email
+):
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:app_list", args=["notify_admin"]),
+        reverse("admin:notify_admin_notification_changelist"),
+        reverse("admin:notify_admin_notification_change", args=[hostile_email.pk]),
+        reverse("admin:login"),
+    ]:
+        response = admin_client.get(url)
+        policy = response["Content-Security-Policy"]
+        directives = {
+            part.split()[0]: part.split()[1:]
+            for part in policy.split(";")
+            if part.strip()
+        }
+        assert directives["default-src"] == ["'self'"], url
+        # No inline script: only the console's files, or the request's nonce.
+        script_src = directives["script-src"]
+        assert "'unsafe-inline'" not in script_src
+        assert "'self'" in script_src
+        assert all(s == "'self'" or s.startswith("'nonce-") for s in script_src)
+        assert directives["object-src"] == ["'none'"]
+        assert directives["frame-ancestors"] == ["'none'"]
+        assert directives["base-uri"] == ["'none'"]
