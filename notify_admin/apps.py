@@ -11,10 +11,12 @@ class NotifyAdminConfig(AppConfig):
     def ready(self):
         # Registering checks here (not at import) keeps settings access lazy.
         from . import checks  # noqa: F401
+        from .consent import checks as consent_checks
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
 
         feedback_checks.register()
+        consent_checks.register()
         feedback_email.connect()
 
         # After the admin autodiscovery, so the host project's own user admin

@@ -111,3 +111,56 @@ def test_an_uncategorised_row_follows_the_default_category(
     settings.NOTIFICATION_SYSTEM_DEFAULT_CATEGORY = "missing"
     rows = Notification.objects.filter(pk=row.pk).with_consent()
     assert (rows.get().consent_category_id, rows.get().consent_block) == (None, "")
+
+
+def run_checks(databases=None):
+    from django.core import checks
+
+    return {
+        message.id: message.msg
+        for message in checks.run_checks(databases=databases)
+        if message.id.startswith("notify_admin.E04")
+        or message.id.startswith("notify_admin.W04")
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("22:00-07:00", "must be a dict"),
+        ({"start": "22:00"}, 'needs both "start" and "end"'),
+        (
+            {"start": "25:00", "end": "07:00"},
+            'NOTIFICATION_SYSTEM_QUIET_HOURS["start"]',
+        ),
+        ({"time_zone": "Mars/Olympus"}, 'NOTIFICATION_SYSTEM_QUIET_HOURS["time_zone"]'),
+        ({"timezone": "UTC"}, "must be a dict with the keys"),
+    ],
+)
+def test_a_broken_quiet_hours_setting_is_a_check_error(settings, value, words):
+    settings.NOTIFICATION_SYSTEM_QUIET_HOURS = value
+    found = run_checks()
+    assert words in found["notify_admin.E040"]
+
+
+@pytest.mark.django_db
+def test_a_broken_hook_is_a_check_error(settings):
+    settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = "nowhere.at.all"
+    assert "cannot import 'nowhere.at.all'" in run_checks()["notify_admin.E041"]
+    settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = "django.conf.settings"
+    assert "is not callable" in run_checks()["notify_admin.E041"]
+    settings.NOTIFICATION_SYSTEM_QUIET_HOURS = {
+        "time_zone": "Europe/Paris",
+        "start": "21:00",
+        "end": "08:00",
+    }
+    settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = None
+    assert run_checks() == {}
+
+
+@pytest.mark.django_db
+def test_a_missing_default_category_is_a_warning(settings):
+    assert run_checks(databases=["default"]) == {}
+    settings.NOTIFICATION_SYSTEM_DEFAULT_CATEGORY = "misc"
+    assert "'misc'" in run_checks(databases=["default"])["notify_admin.W040"]
