@@ -182,6 +182,7 @@ def compose(users, data):
                     retry_time_interval=data["retry_time_interval"],
                     max_retries=data["max_retries"],
                     extra=data["extra"],
+                    category=data.get("category"),
                 )
             )
         except tuple(reasons) as err:
