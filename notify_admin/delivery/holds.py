@@ -13,7 +13,7 @@ import datetime
 
 from ..consent.hooks import quiet_hours_for
 from ..consent.quiet_hours import next_allowed
-from ..models import BlackoutPeriod
+from ..models import BlackoutPeriod, Notification
 
 
 def is_critical(notification):
@@ -41,13 +41,19 @@ def blackout_periods(now):
     )
 
 
-def deferrals(rows, now):
-    """``{pk: (until, reason)}`` for the rows held back at ``now``."""
+def deferrals(rows, now, token=None):
+    """``{pk: (until, reason)}`` for the rows held back at ``now``; ``token``
+    is the batch's claim token (the recipients are read by it)."""
     candidates = [n for n in rows if may_be_held(n)]
     if not candidates:
         return {}
     periods = blackout_periods(now)
-    hours = quiet_hours_for(n.user_target.user_id for n in candidates)
+    users = None
+    if token is not None:
+        users = Notification.objects.filter(claim_token=token).values(
+            "user_target__user_id"
+        )
+    hours = quiet_hours_for((n.user_target.user_id for n in candidates), users)
     held, known = {}, {}
     for notification in candidates:
         recipient = hours[notification.user_target.user_id]

@@ -46,7 +46,7 @@ class Pipeline:
         batch = Batch(token, rows, LeaseKeeper(token, conf.lease_seconds()))
         batch.keeper.start()
         try:
-            split(batch, holds.deferrals(rows, timezone.now()))
+            split(batch, holds.deferrals(rows, timezone.now(), token))
             previous = self.wait_for_sent()
             if previous is not None:
                 self.record(previous)

@@ -1,12 +1,56 @@
+from dataclasses import dataclass, field
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .. import conf
 from .target import NotificationTarget
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """The category table as the claim reads it: a handful of rows, loaded
+    in two small queries, turned into literals of the claim's statement."""
+
+    #: pk -> NotificationCategory.
+    categories: dict = field(default_factory=dict)
+    #: The default category's pk (None when it does not exist).
+    default_id: int | None = None
+    critical_ids: frozenset = frozenset()
+    #: (category pk, target pk) pairs that are off by default.
+    off_pairs: frozenset = frozenset()
+
+    def category_of(self, category_id):
+        """A row's category (its own, else the default one, else None)."""
+        return self.categories.get(
+            self.default_id if category_id is None else category_id
+        )
 
 
 class NotificationCategoryManager(models.Manager):
     def get_by_natural_key(self, key):
         return self.get(key=key)
+
+    def rules(self):
+        """A :class:`CategoryRules` snapshot of the table (one query)."""
+        categories, off_pairs = {}, set()
+        rows = self.get_queryset().values_list(
+            "pk", "key", "name", "critical", "off_by_default"
+        )
+        for pk, key, name, critical, off_target in rows:
+            if pk not in categories:
+                categories[pk] = self.model(
+                    pk=pk, key=key, name=name, critical=critical
+                )
+            if off_target is not None:
+                off_pairs.add((pk, off_target))
+        key = conf.default_category_key()
+        return CategoryRules(
+            categories=categories,
+            default_id=next((pk for pk, c in categories.items() if c.key == key), None),
+            critical_ids=frozenset(pk for pk, c in categories.items() if c.critical),
+            off_pairs=frozenset(off_pairs),
+        )
 
 
 class NotificationCategory(models.Model):

@@ -22,7 +22,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import conf
 from .category import NotificationCategory
 from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
@@ -47,16 +46,14 @@ def user_opted_out():
     )
 
 
-def consent_category_id():
-    """The row's category, or the default category (by its key) when it has
-    none: one uncorrelated subquery, evaluated once per statement."""
-    default = NotificationCategory.objects.filter(
-        key=conf.default_category_key()
-    ).values("pk")[:1]
-    return Coalesce(F("category_id"), Subquery(default))
+def consent_category_id(rules):
+    """The row's category, or the default category when it has none."""
+    if rules.default_id is None:
+        return F("category_id")
+    return Coalesce(F("category_id"), Value(rules.default_id))
 
 
-def preference_block():
+def preference_block(rules):
     """Why the user's preferences block this row ("" when they do not).
 
     The same rule as :func:`notify_admin.consent.rules.preference_block`
@@ -64,18 +61,19 @@ def preference_block():
     written as SQL so the claim decides it in its own statement:
 
     1. a critical category is never blocked;
-    2. else the user's choice for (category, channel), if they made one;
+    2. else the user's choice for (category, channel), if they made one (a
+       correlated lookup on the preferences' unique index);
     3. else the category's default for the channel (off when the channel is
        in its ``off_by_default``).
 
-    Needs the ``consent_category_id`` annotation (:meth:`with_consent`).
+    The category table's few rows come in as literals (``rules``, a
+    :class:`~notify_admin.models.category.CategoryRules` snapshot). Needs
+    the ``consent_category_id`` annotation (:meth:`with_consent`).
     """
-    category = OuterRef("consent_category_id")
-    critical = Exists(NotificationCategory.objects.filter(pk=category, critical=True))
     choice = Subquery(
         NotificationPreference.objects.filter(
             user_id=OuterRef("user_target__user_id"),
-            category_id=category,
+            category_id=OuterRef("consent_category_id"),
             target_id=OuterRef("user_target__target_id"),
         )
         .annotate(
@@ -87,20 +85,24 @@ def preference_block():
         )
         .values("code")[:1]
     )
-    off_by_default = Exists(
-        NotificationCategory.off_by_default.through.objects.filter(
-            notificationcategory_id=category,
-            notificationtarget_id=OuterRef("user_target__target_id"),
+    default = Value("")
+    if rules.off_pairs:
+        off_by_default = Q()
+        for category_id, target_id in sorted(rules.off_pairs):
+            off_by_default |= Q(
+                consent_category_id=category_id, user_target__target_id=target_id
+            )
+        default = Case(
+            When(off_by_default, then=Value(BLOCKED_BY_CATEGORY)),
+            default=Value(""),
+            output_field=CharField(),
         )
-    )
-    default = Case(
-        When(off_by_default, then=Value(BLOCKED_BY_CATEGORY)),
-        default=Value(""),
-        output_field=CharField(),
-    )
+    decided = Coalesce(choice, default, output_field=CharField())
+    if not rules.critical_ids:
+        return decided
     return Case(
-        When(critical, then=Value("")),
-        default=Coalesce(choice, default, output_field=CharField()),
+        When(consent_category_id__in=sorted(rules.critical_ids), then=Value("")),
+        default=decided,
         output_field=CharField(),
     )
 
@@ -131,13 +133,17 @@ class NotificationQuerySet(models.QuerySet):
         """Annotate ``user_opted_out``: the user has an active opt-out."""
         return self.annotate(user_opted_out=user_opted_out())
 
-    def with_consent(self):
+    def with_consent(self, rules=None):
         """Annotate ``consent_category_id`` (the row's category, else the
         default one) and ``consent_block``: "" when the user's preferences
         let the row go, else the reason (``"preference"``, ``"category"``).
-        The engine reads it in the statement that reads a claimed batch."""
-        return self.annotate(consent_category_id=consent_category_id()).annotate(
-            consent_block=preference_block()
+        The engine reads it in the statement that reads a claimed batch.
+        ``rules``: a ``NotificationCategory.objects.rules()`` snapshot
+        (loaded here when not given)."""
+        if rules is None:
+            rules = NotificationCategory.objects.rules()
+        return self.annotate(consent_category_id=consent_category_id(rules)).annotate(
+            consent_block=preference_block(rules)
         )
 
     def without_opted_out(self):
