@@ -6,6 +6,7 @@ path("notify-admin/", include("notify_admin.urls"))
 from django.urls import path
 
 from . import background
+from .consent import sms
 from .consent import views as consent
 from .feedback import twilio
 from .monitoring import views as monitoring
@@ -27,5 +28,12 @@ urlpatterns = [
         "webhooks/twilio/status/",
         twilio.status_callback,
         name="twilio-status-callback",
+    ),
+    # Inbound SMS (STOP / START / HELP). Until channels declare their
+    # webhooks (issue 20), mounted here at the path that declaration gives.
+    path(
+        "webhooks/twilio/inbound/",
+        sms.inbound_message,
+        name="twilio-inbound-message",
     ),
 ]
