@@ -1,4 +1,4 @@
-"""System checks of the consent settings (``notify_admin.E040`` ...)."""
+"""System checks of the consent settings (``notify_admin.E050`` ...)."""
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +23,7 @@ def check_quiet_hours(app_configs=None, **kwargs):
                 str(err),
                 hint='For example {"time_zone": "Europe/Paris", "start": "21:00", '
                 '"end": "08:00"}, or None for no quiet hours.',
-                id="notify_admin.E040",
+                id="notify_admin.E050",
             )
         )
     try:
@@ -34,7 +34,7 @@ def check_quiet_hours(app_configs=None, **kwargs):
                 str(err),
                 hint="A dotted path to a callable (user_ids) -> {user_id: "
                 "QuietHours or None}.",
-                id="notify_admin.E041",
+                id="notify_admin.E051",
             )
         )
     return errors
@@ -61,6 +61,6 @@ def check_default_category(app_configs=None, databases=None, **kwargs):
             "key: notifications without a category are sent whatever the users' "
             "preferences.",
             hint="Add the category in the admin, or name an existing one.",
-            id="notify_admin.W040",
+            id="notify_admin.W050",
         )
     ]

@@ -119,8 +119,8 @@ def run_checks(databases=None):
     return {
         message.id: message.msg
         for message in checks.run_checks(databases=databases)
-        if message.id.startswith("notify_admin.E04")
-        or message.id.startswith("notify_admin.W04")
+        if message.id.startswith("notify_admin.E05")
+        or message.id.startswith("notify_admin.W05")
     }
 
 
@@ -141,15 +141,15 @@ def run_checks(databases=None):
 def test_a_broken_quiet_hours_setting_is_a_check_error(settings, value, words):
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS = value
     found = run_checks()
-    assert words in found["notify_admin.E040"]
+    assert words in found["notify_admin.E050"]
 
 
 @pytest.mark.django_db
 def test_a_broken_hook_is_a_check_error(settings):
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = "nowhere.at.all"
-    assert "cannot import 'nowhere.at.all'" in run_checks()["notify_admin.E041"]
+    assert "cannot import 'nowhere.at.all'" in run_checks()["notify_admin.E051"]
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = "django.conf.settings"
-    assert "is not callable" in run_checks()["notify_admin.E041"]
+    assert "is not callable" in run_checks()["notify_admin.E051"]
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS = {
         "time_zone": "Europe/Paris",
         "start": "21:00",
@@ -163,4 +163,4 @@ def test_a_broken_hook_is_a_check_error(settings):
 def test_a_missing_default_category_is_a_warning(settings):
     assert run_checks(databases=["default"]) == {}
     settings.NOTIFICATION_SYSTEM_DEFAULT_CATEGORY = "misc"
-    assert "'misc'" in run_checks(databases=["default"])["notify_admin.W040"]
+    assert "'misc'" in run_checks(databases=["default"])["notify_admin.W050"]
