@@ -10,8 +10,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from notify_admin.models import Notification
-from tests.reliability_tally import tally
-from tests.test_bad_input import EXAMPLES, NASTY, isolated
+from tests.support.hostile import EXAMPLES, NASTY, isolated
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,6 @@ DATE_TEXT = st.one_of(
 def root_client(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-@pytest.fixture
-def record(make_user, make_record):
-    return make_record(make_user(), "email")
 
 
 def form_data(record, title, body, extra, date):

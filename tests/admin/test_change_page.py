@@ -34,7 +34,7 @@ def buttons(html):
 
 
 @pytest.fixture
-def rows(make_user, make_record, make_notification):
+def rows_by_status(make_user, make_record, make_notification):
     record = make_record(make_user())
     return {
         status: make_notification(record, status)
@@ -42,7 +42,7 @@ def rows(make_user, make_record, make_notification):
     }
 
 
-def test_buttons_follow_the_rows_status(admin_client, rows):
+def test_buttons_follow_the_rows_status(admin_client, rows_by_status):
     changelist = reverse("admin:notify_admin_notification_changelist")
     expected = {
         "SCHEDULED": {"send_now"},
@@ -50,7 +50,7 @@ def test_buttons_follow_the_rows_status(admin_client, rows):
         "DELIVERED": set(),
         "OPTED_OUT": set(),
     }
-    for status, row in rows.items():
+    for status, row in rows_by_status.items():
         found = buttons(admin_client.get(change_url(row)).content.decode())
         assert set(found) == expected[status], status
         for fields in found.values():
@@ -59,8 +59,8 @@ def test_buttons_follow_the_rows_status(admin_client, rows):
             assert fields["index"] == "0"
 
 
-def test_buttons_need_the_actions_permissions(client, make_staff, rows):
-    failed = rows["DELIVERY_FAILURE"]
+def test_buttons_need_the_actions_permissions(client, make_staff, rows_by_status):
+    failed = rows_by_status["DELIVERY_FAILURE"]
     client.force_login(
         make_staff("notify_admin.view_notification", "notify_admin.change_notification")
     )
@@ -69,8 +69,10 @@ def test_buttons_need_the_actions_permissions(client, make_staff, rows):
     assert buttons(client.get(change_url(failed)).content.decode()) == {}
 
 
-def test_send_now_button_goes_through_the_confirmation_page(admin_client, rows):
-    row = rows["SCHEDULED"]
+def test_send_now_button_goes_through_the_confirmation_page(
+    admin_client, rows_by_status
+):
+    row = rows_by_status["SCHEDULED"]
     fields = buttons(admin_client.get(change_url(row)).content.decode())["send_now"]
     data = {k: v for k, v in fields.items() if k != "url"}
     response = admin_client.post(fields["url"], data)
@@ -80,8 +82,8 @@ def test_send_now_button_goes_through_the_confirmation_page(admin_client, rows):
     assert row.status == "SCHEDULED"  # nothing sent before confirming
 
 
-def test_retry_button_runs_the_retry_action(admin_client, rows):
-    row = rows["DELIVERY_FAILURE"]
+def test_retry_button_runs_the_retry_action(admin_client, rows_by_status):
+    row = rows_by_status["DELIVERY_FAILURE"]
     fields = buttons(admin_client.get(change_url(row)).content.decode())["retry"]
     data = {k: v for k, v in fields.items() if k != "url"}
     # Retry may send: the button leads to the action's confirmation page...
@@ -98,8 +100,8 @@ def test_retry_button_runs_the_retry_action(admin_client, rows):
     assert row.retry_attempts == 0
 
 
-def test_status_is_read_only_once_attempted(admin_client, rows):
-    scheduled, delivered = rows["SCHEDULED"], rows["DELIVERED"]
+def test_status_is_read_only_once_attempted(admin_client, rows_by_status):
+    scheduled, delivered = rows_by_status["SCHEDULED"], rows_by_status["DELIVERED"]
     html = admin_client.get(change_url(scheduled)).content.decode()
     assert 'name="status"' in html
     html = admin_client.get(change_url(delivered)).content.decode()
@@ -110,8 +112,10 @@ def test_status_is_read_only_once_attempted(admin_client, rows):
     assert 'name="status"' not in html
 
 
-def test_posting_a_status_to_an_attempted_row_changes_nothing(admin_client, rows):
-    row = rows["DELIVERED"]
+def test_posting_a_status_to_an_attempted_row_changes_nothing(
+    admin_client, rows_by_status
+):
+    row = rows_by_status["DELIVERED"]
     response = admin_client.post(
         change_url(row),
         {
@@ -177,18 +181,18 @@ def test_autocomplete_finds_users_and_records(admin_client, make_user, make_reco
     assert [r["id"] for r in found["results"]] == [str(ada.pk)]
 
 
-def test_no_export_box_under_the_forms(admin_client, rows):
-    row = rows["SCHEDULED"]
+def test_no_export_box_under_the_forms(admin_client, rows_by_status):
+    row = rows_by_status["SCHEDULED"]
     for url in (change_url(row), change_url(row.user_target)):
         html = admin_client.get(url).content.decode()
         assert "_export-item" not in html
 
 
-def test_change_page_query_count_is_fixed(admin_client, rows):
+def test_change_page_query_count_is_fixed(admin_client, rows_by_status):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    row = rows["DELIVERY_FAILURE"]
+    row = rows_by_status["DELIVERY_FAILURE"]
     admin_client.get(change_url(row))
     with CaptureQueriesContext(connection) as few:
         admin_client.get(change_url(row))

@@ -3,7 +3,6 @@
 import datetime
 import re
 import runpy
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,6 +15,7 @@ from django.utils import timezone
 from notify_admin.admin.chart import bar_chart, nice_ceiling
 from notify_admin.admin.dashboard import daily_outcomes
 from notify_admin.models import DeliveryAttempt, DeliveryRun
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.django_db
 APP_INDEX = reverse("admin:app_list", args=["notify_admin"])
@@ -243,9 +243,8 @@ def test_index_card_hidden_without_view_permission(client, make_staff, history):
 
 
 def test_demo_data_has_nothing_in_the_future_after_refresh(client):
-    repo = Path(__file__).resolve().parents[1]
-    call_command("loaddata", str(repo / "fixtures" / "demo.json"), verbosity=0)
-    happened = runpy.run_path(str(repo / "fixtures" / "refresh_demo_dates.py"))[
+    call_command("loaddata", str(REPO / "fixtures" / "demo.json"), verbosity=0)
+    happened = runpy.run_path(str(REPO / "fixtures" / "refresh_demo_dates.py"))[
         "HAPPENED"
     ]
     now = timezone.now()

@@ -15,8 +15,8 @@ from django.urls import reverse
 from notify_admin.admin.forms import BoundedJSONField
 from notify_admin.models import Notification, TargetUserRecord
 from notify_admin.validators import MAX_JSON_DEPTH, json_nesting_depth
-from tests.csv_helpers import FORMAT_INDEX, IMPORT_URL
-from tests.reliability_tally import tally
+from tests.support.csv_import import FORMAT_INDEX, IMPORT_URL
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,6 @@ def staff(client, admin_user):
     # Count server errors instead of letting the test client re-raise them.
     client.raise_request_exception = False
     return client
-
-
-@pytest.fixture
-def record(make_user, make_record):
-    return make_record(make_user(), "email")
 
 
 def notification_form(record, extra, **changes):

@@ -34,7 +34,7 @@ def logged(obj, user):
 
 
 @pytest.fixture
-def rows(make_user, make_record, make_notification):
+def listed(make_user, make_record, make_notification):
     """One user per interesting state."""
     eggs = make_user(username="eggs", email="eggs@example.com")
     ham = make_user(username="ham", email="ham@example.net")
@@ -60,7 +60,7 @@ def rows(make_user, make_record, make_notification):
     }
 
 
-def test_changelist_shows_user_target_badge_and_retries(admin_client, rows):
+def test_changelist_shows_user_target_badge_and_retries(admin_client, listed):
     response = changelist(admin_client)
     body = response.content.decode()
     assert response.status_code == 200
@@ -82,19 +82,21 @@ def test_changelist_shows_user_target_badge_and_retries(admin_client, rows):
         ("digest", {"scheduled"}),  # title
     ],
 )
-def test_search_by_username_email_address_title(admin_client, rows, term, expected):
-    assert shown(changelist(admin_client, q=term)) == {rows[k].pk for k in expected}
+def test_search_by_username_email_address_title(admin_client, listed, term, expected):
+    assert shown(changelist(admin_client, q=term)) == {listed[k].pk for k in expected}
 
 
-def test_filter_by_status_and_target(admin_client, rows, targets):
-    assert shown(changelist(admin_client, status__exact="RETRY")) == {rows["retry"].pk}
+def test_filter_by_status_and_target(admin_client, listed, targets):
+    assert shown(changelist(admin_client, status__exact="RETRY")) == {
+        listed["retry"].pk
+    }
     twilio = targets["twilio"].pk
     assert shown(changelist(admin_client, user_target__target__id__exact=twilio)) == {
-        rows[k].pk for k in ("failed", "inactive", "retry")
+        listed[k].pk for k in ("failed", "inactive", "retry")
     }
 
 
-def test_filter_by_scheduled_and_attempted_date_ranges(admin_client, rows):
+def test_filter_by_scheduled_and_attempted_date_ranges(admin_client, listed):
     today = timezone.localdate()
     old = today - datetime.timedelta(days=10)
     response = changelist(
@@ -102,21 +104,21 @@ def test_filter_by_scheduled_and_attempted_date_ranges(admin_client, rows):
         scheduled_delivery__range__gte=str(old),
         scheduled_delivery__range__lte=str(old),
     )
-    assert shown(response) == {rows["delivered"].pk}
+    assert shown(response) == {listed["delivered"].pk}
     response = changelist(
         admin_client,
         # Date and time (the dashboard links to "the last 24 hours").
         attempted_delivery__range__gte_0=str(today - datetime.timedelta(days=1)),
         attempted_delivery__range__gte_1="00:00:00",
     )
-    assert shown(response) == {rows[k].pk for k in ("failed", "inactive", "retry")}
+    assert shown(response) == {listed[k].pk for k in ("failed", "inactive", "retry")}
     body = response.content.decode()
     assert "scheduled delivery (range)" in body
     assert "attempted delivery (range)" in body
 
 
-def test_change_page_shows_attempts_read_only(admin_client, rows):
-    failed = rows["failed"]
+def test_change_page_shows_attempts_read_only(admin_client, listed):
+    failed = listed["failed"]
     DeliveryAttempt.objects.create(
         notification=failed,
         outcome="DELIVERY_FAILURE",
@@ -149,43 +151,43 @@ def changer(client, make_staff):
     return client
 
 
-def test_retry_resets_failed_rows_and_logs_each(changer, rows, post_action):
-    selected = [rows[k] for k in ("failed", "inactive", "delivered", "scheduled")]
+def test_retry_resets_failed_rows_and_logs_each(changer, listed, post_action):
+    selected = [listed[k] for k in ("failed", "inactive", "delivered", "scheduled")]
     page = post_action(changer, Notification, "retry", selected)
     assert page.status_code == 200  # a retry may send: always confirmed
-    assert Notification.objects.get(pk=rows["failed"].pk).status == "DELIVERY_FAILURE"
+    assert Notification.objects.get(pk=listed["failed"].pk).status == "DELIVERY_FAILURE"
     response = post_action(changer, Notification, "retry", selected, confirm="yes")
     assert response.status_code == 302
     for key in ("failed", "inactive"):
-        n = Notification.objects.get(pk=rows[key].pk)
+        n = Notification.objects.get(pk=listed[key].pk)
         assert n.status == "SCHEDULED"
         assert n.attempted_delivery is None
         assert n.retry_attempts == 0
         assert n.scheduled_delivery <= timezone.now()
-        assert n.modified > rows[key].modified
+        assert n.modified > listed[key].modified
         assert list(logged(n, changer.user)) == [
             "Retry (admin action): back to SCHEDULED, retry counter reset."
         ]
-    assert Notification.objects.get(pk=rows["delivered"].pk).status == "DELIVERED"
-    assert not logged(rows["delivered"], changer.user).exists()
+    assert Notification.objects.get(pk=listed["delivered"].pk).status == "DELIVERED"
+    assert not logged(listed["delivered"], changer.user).exists()
     page = changer.get(response["Location"])
     assert "2 notifications scheduled for retry now; 2 skipped." in messages_of(page)
 
 
 def test_retry_by_a_sender_sends_now_and_shows_each_row(
-    admin_client, rows, post_action, fake_twilio
+    admin_client, listed, post_action, fake_twilio
 ):
-    fake_twilio.errors[rows["sms"].target_user_id] = 21211
+    fake_twilio.errors[listed["sms"].target_user_id] = 21211
     response = post_action(
-        admin_client, Notification, "retry", [rows["failed"]], confirm="yes"
+        admin_client, Notification, "retry", [listed["failed"]], confirm="yes"
     )
     assert response.status_code == 302
     assert "/deliveryrun/" in response["Location"]
     page = admin_client.get(response["Location"])
     body = page.content.decode()
-    assert "ham" in body and rows["sms"].target_user_id in body
+    assert "ham" in body and listed["sms"].target_user_id in body
     assert "21211" in body
-    failed = Notification.objects.get(pk=rows["failed"].pk)
+    failed = Notification.objects.get(pk=listed["failed"].pk)
     assert failed.status == "INACTIVE_DEVICE"
     admin = admin_client.session["_auth_user_id"]
     assert any(
@@ -195,10 +197,10 @@ def test_retry_by_a_sender_sends_now_and_shows_each_row(
 
 
 def test_retry_skips_inactive_addresses_opted_out_users_and_leased_rows(
-    admin_client, rows, post_action, make_user, make_record, make_notification
+    admin_client, listed, post_action, make_user, make_record, make_notification
 ):
-    rows["sms"].active = False
-    rows["sms"].save()
+    listed["sms"].active = False
+    listed["sms"].save()
     leased_user = make_user()
     leased = make_notification(
         make_record(leased_user),
@@ -213,11 +215,11 @@ def test_retry_skips_inactive_addresses_opted_out_users_and_leased_rows(
         admin_client,
         Notification,
         "retry",
-        [rows["failed"], leased, gone],
+        [listed["failed"], leased, gone],
         confirm="yes",
     )
     statuses = Notification.objects.filter(
-        pk__in=[rows["failed"].pk, leased.pk, gone.pk]
+        pk__in=[listed["failed"].pk, leased.pk, gone.pk]
     ).values_list("status", flat=True)
     assert set(statuses) == {"DELIVERY_FAILURE"}
 
@@ -241,14 +243,14 @@ def test_retry_of_many_rows_asks_first(
 
 
 def test_select_across_uses_the_filtered_list(
-    admin_client, rows, post_action, make_user, make_record, make_notification
+    admin_client, listed, post_action, make_user, make_record, make_notification
 ):
     record = make_record(make_user())
     for _ in range(12):
         make_notification(record, "DELIVERY_FAILURE")
-    query = f"?user_target__target__id__exact={rows['email'].target_id}"
+    query = f"?user_target__target__id__exact={listed['email'].target_id}"
     # The browser sends the ticked rows of the page along with select_across.
-    ticked = [rows["scheduled"]]
+    ticked = [listed["scheduled"]]
     page = post_action(
         admin_client, Notification, "retry", ticked, select_across=True, query=query
     )
@@ -265,17 +267,17 @@ def test_select_across_uses_the_filtered_list(
     # 12 retried and sent at once, and the row delivered before.
     assert Notification.objects.filter(status="DELIVERED").count() == 13
     # The SMS target was outside the filter: untouched.
-    assert Notification.objects.get(pk=rows["failed"].pk).status == "DELIVERY_FAILURE"
+    assert Notification.objects.get(pk=listed["failed"].pk).status == "DELIVERY_FAILURE"
 
 
 # --- Reschedule and cancel ---------------------------------------------------
 
 
 def test_reschedule_asks_for_a_time_then_moves_open_rows(
-    admin_client, rows, post_action
+    admin_client, listed, post_action
 ):
     admin = admin_client.session["_auth_user_id"]
-    selected = [rows["scheduled"], rows["retry"], rows["failed"]]
+    selected = [listed["scheduled"], listed["retry"], listed["failed"]]
     form = post_action(admin_client, Notification, "reschedule", selected)
     assert form.status_code == 200
     assert 'name="scheduled_delivery_0"' in form.content.decode()
@@ -290,8 +292,8 @@ def test_reschedule_asks_for_a_time_then_moves_open_rows(
     )
     assert bad.status_code == 200
     assert "Enter a valid date." in bad.content.decode()
-    assert Notification.objects.get(pk=rows["scheduled"].pk).scheduled_delivery == (
-        rows["scheduled"].scheduled_delivery
+    assert Notification.objects.get(pk=listed["scheduled"].pk).scheduled_delivery == (
+        listed["scheduled"].scheduled_delivery
     )
     done = post_action(
         admin_client,
@@ -304,42 +306,42 @@ def test_reschedule_asks_for_a_time_then_moves_open_rows(
     )
     assert done.status_code == 302
     when = datetime.datetime(2031, 5, 4, 9, 30, tzinfo=datetime.UTC)
-    scheduled = Notification.objects.get(pk=rows["scheduled"].pk)
-    retry = Notification.objects.get(pk=rows["retry"].pk)
+    scheduled = Notification.objects.get(pk=listed["scheduled"].pk)
+    retry = Notification.objects.get(pk=listed["retry"].pk)
     assert scheduled.scheduled_delivery == when
     assert (retry.status, retry.scheduled_delivery) == ("RETRY", when)
-    assert Notification.objects.get(pk=rows["failed"].pk).scheduled_delivery != when
+    assert Notification.objects.get(pk=listed["failed"].pk).scheduled_delivery != when
     assert "2031-05-04T09:30:00+00:00" in logged(scheduled, admin).get()
     assert "2 notifications rescheduled; 1 skipped." in messages_of(
         admin_client.get(done["Location"])
     )
 
 
-def test_cancel_marks_open_rows_opted_out(admin_client, rows, post_action):
+def test_cancel_marks_open_rows_opted_out(admin_client, listed, post_action):
     admin = admin_client.session["_auth_user_id"]
-    selected = [rows["scheduled"], rows["retry"], rows["delivered"]]
+    selected = [listed["scheduled"], listed["retry"], listed["delivered"]]
     post_action(admin_client, Notification, "cancel", selected)
-    assert Notification.objects.get(pk=rows["scheduled"].pk).status == "OPTED_OUT"
-    assert Notification.objects.get(pk=rows["retry"].pk).status == "OPTED_OUT"
-    assert Notification.objects.get(pk=rows["delivered"].pk).status == "DELIVERED"
-    assert logged(rows["retry"], admin).exists()
+    assert Notification.objects.get(pk=listed["scheduled"].pk).status == "OPTED_OUT"
+    assert Notification.objects.get(pk=listed["retry"].pk).status == "OPTED_OUT"
+    assert Notification.objects.get(pk=listed["delivered"].pk).status == "DELIVERED"
+    assert logged(listed["retry"], admin).exists()
     # The user is not opted out: only these notifications are cancelled.
     assert not NotificationOptOut.objects.exists()
 
 
-def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, rows, post_action):
+def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, listed, post_action):
     admin = admin_client.session["_auth_user_id"]
-    selected = [rows["scheduled"], rows["retry"]]
+    selected = [listed["scheduled"], listed["retry"]]
     post_action(admin_client, Notification, "cancel", selected)
     for row in selected:
         n = Notification.objects.get(pk=row.pk)
         assert n.status == "OPTED_OUT"
         assert str(n.cancelled_by_id) == admin and n.cancelled_at is not None
     # The filter tells a staff cancellation from a user's opt-out.
-    out = rows["delivered"]  # not cancelled: opted out by its user below
+    out = listed["delivered"]  # not cancelled: opted out by its user below
     Notification.objects.filter(pk=out.pk).update(status="OPTED_OUT")
     cancelled = shown(changelist(admin_client, opted_out="cancelled"))
-    assert cancelled == {rows["scheduled"].pk, rows["retry"].pk}
+    assert cancelled == {listed["scheduled"].pk, listed["retry"].pk}
     assert shown(changelist(admin_client, opted_out="user")) == {out.pk}
 
     done = post_action(
@@ -347,8 +349,8 @@ def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, rows, post_action
     )
     assert done.status_code == 302
     # Back to what they were: SCHEDULED (never tried) and RETRY (tried).
-    scheduled = Notification.objects.get(pk=rows["scheduled"].pk)
-    retry = Notification.objects.get(pk=rows["retry"].pk)
+    scheduled = Notification.objects.get(pk=listed["scheduled"].pk)
+    retry = Notification.objects.get(pk=listed["retry"].pk)
     assert (scheduled.status, scheduled.cancelled_at) == ("SCHEDULED", None)
     assert (retry.status, retry.cancelled_by) == ("RETRY", None)
     assert Notification.objects.get(pk=out.pk).status == "OPTED_OUT"
@@ -358,11 +360,13 @@ def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, rows, post_action
     assert list(logged(retry, admin))[0] == "Undo cancel (admin action)."
 
 
-def test_undo_cancel_leaves_users_who_opted_out_alone(admin_client, rows, post_action):
-    post_action(admin_client, Notification, "cancel", [rows["scheduled"]])
-    NotificationOptOut.objects.create(user=rows["eggs"], active=True)
-    post_action(admin_client, Notification, "undo_cancel", [rows["scheduled"]])
-    assert Notification.objects.get(pk=rows["scheduled"].pk).status == "OPTED_OUT"
+def test_undo_cancel_leaves_users_who_opted_out_alone(
+    admin_client, listed, post_action
+):
+    post_action(admin_client, Notification, "cancel", [listed["scheduled"]])
+    NotificationOptOut.objects.create(user=listed["eggs"], active=True)
+    post_action(admin_client, Notification, "undo_cancel", [listed["scheduled"]])
+    assert Notification.objects.get(pk=listed["scheduled"].pk).status == "OPTED_OUT"
 
 
 # --- Permissions and CSRF ----------------------------------------------------
@@ -375,7 +379,7 @@ def action_names(response):
     }
 
 
-def test_actions_follow_permissions(client, rows, make_staff, make_user):
+def test_actions_follow_permissions(client, listed, make_staff, make_user):
     viewer = make_staff("notify_admin.view_notification")
     changer = make_staff("notify_admin.change_notification")
     sender = make_staff(
@@ -407,33 +411,33 @@ def test_actions_follow_permissions(client, rows, make_staff, make_user):
     ],
 )
 def test_posting_a_forbidden_action_is_403(
-    client, rows, make_staff, post_action, perms, action
+    client, listed, make_staff, post_action, perms, action
 ):
     client.force_login(make_staff(*[f"notify_admin.{p}" for p in perms]))
-    response = post_action(client, Notification, action, [rows["failed"]])
+    response = post_action(client, Notification, action, [listed["failed"]])
     assert response.status_code == 403
-    assert Notification.objects.get(pk=rows["failed"].pk).status == "DELIVERY_FAILURE"
+    assert Notification.objects.get(pk=listed["failed"].pk).status == "DELIVERY_FAILURE"
     assert not LogEntry.objects.exists()
 
 
-def test_actions_need_the_csrf_token(rows, admin_user):
+def test_actions_need_the_csrf_token(listed, admin_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
     response = client.post(
         reverse(CHANGELIST),
-        {"action": "cancel", "index": "0", "_selected_action": [rows["retry"].pk]},
+        {"action": "cancel", "index": "0", "_selected_action": [listed["retry"].pk]},
     )
     assert response.status_code == 403
-    assert Notification.objects.get(pk=rows["retry"].pk).status == "RETRY"
+    assert Notification.objects.get(pk=listed["retry"].pk).status == "RETRY"
 
 
-def test_get_never_runs_an_action(admin_client, rows):
+def test_get_never_runs_an_action(admin_client, listed):
     response = admin_client.get(
         reverse(CHANGELIST),
-        {"action": "cancel", "index": "0", "_selected_action": rows["retry"].pk},
+        {"action": "cancel", "index": "0", "_selected_action": listed["retry"].pk},
     )
     assert response.status_code in (200, 302)  # unknown filter params: ?e=1
-    assert Notification.objects.get(pk=rows["retry"].pk).status == "RETRY"
+    assert Notification.objects.get(pk=listed["retry"].pk).status == "RETRY"
 
 
 def test_get_actions_of_any_signature_are_called_correctly():

@@ -25,7 +25,7 @@ from notify_admin.models import (
     NotificationTarget,
     TargetUserRecord,
 )
-from tests.reliability_tally import tally
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ FORGED = [
 
 
 @pytest.fixture
-def world(make_user, make_record, make_notification, targets):
+def one_of_each(make_user, make_record, make_notification, targets):
     user = make_user()
     record = make_record(user)
     return {
@@ -106,7 +106,9 @@ MODELS = [
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_forged_selections_get_a_message_in_every_action(admin_client, world, model):
+def test_forged_selections_get_a_message_in_every_action(
+    admin_client, one_of_each, model
+):
     model = get_user_model() if model == "user" else model
     before = snapshot()
     logged = LogEntry.objects.count()
@@ -117,7 +119,11 @@ def test_forged_selections_get_a_message_in_every_action(admin_client, world, mo
         for value in forged:
             for extra in ({}, {"confirm": "yes"}):
                 response = post(
-                    admin_client, model, action, [str(world[model].pk), value], **extra
+                    admin_client,
+                    model,
+                    action,
+                    [str(one_of_each[model].pk), value],
+                    **extra,
                 )
                 assert response.status_code == 302, (model, action, value)
                 shown = [
@@ -129,7 +135,7 @@ def test_forged_selections_get_a_message_in_every_action(admin_client, world, mo
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_selections_of_rows_that_do_not_exist(admin_client, world, model):
+def test_selections_of_rows_that_do_not_exist(admin_client, one_of_each, model):
     model = get_user_model() if model == "user" else model
     integer_key = model in (get_user_model(), DeliveryRun)
     missing = "987654" if integer_key else str(uuid.uuid4())
@@ -142,18 +148,18 @@ def test_selections_of_rows_that_do_not_exist(admin_client, world, model):
     assert snapshot() == before
 
 
-def test_a_valid_selection_still_runs(admin_client, world):
+def test_a_valid_selection_still_runs(admin_client, one_of_each):
     response = post(
         admin_client,
         Notification,
         "cancel",
-        [str(world[Notification].pk)],
+        [str(one_of_each[Notification].pk)],
     )
     assert response.status_code == 302
     assert Notification.objects.get().status == "OPTED_OUT"
 
 
-def test_bad_run_numbers_on_the_result_page_and_filter(admin_client, world):
+def test_bad_run_numbers_on_the_result_page_and_filter(admin_client, one_of_each):
     for value in ("abc", "-1", "1 OR 1=1", "99999999999999999999999"):
         listed = admin_client.get(changelist(Notification), {"run": value})
         tally("hostile action requests")

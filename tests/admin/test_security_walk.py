@@ -19,7 +19,7 @@ from notify_admin.models import (
     NotificationTarget,
     TargetUserRecord,
 )
-from tests.reliability_tally import tally
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ ROLES = ["anonymous", "non_staff", "staff_no_perms", "staff_view_only", "superus
 
 
 @pytest.fixture
-def world(make_user, make_record, targets):
+def hostile_world(make_user, make_record, targets):
     """One object of every model, with HTML wherever a person can type text."""
     victim = make_user(first_name=PAYLOAD, last_name=PAYLOAD)
     record = make_record(victim, "email", description=PAYLOAD)
@@ -82,7 +82,7 @@ def view_permissions():
 
 
 @pytest.fixture
-def clients(world):
+def clients(hostile_world):
     User = get_user_model()
     made = {"anonymous": Client()}
     people = {
@@ -104,12 +104,12 @@ def admin_url(model, view, obj=None):
     return reverse(name, args=[obj.pk] if obj is not None else [])
 
 
-def get_urls(world):
+def get_urls(hostile_world):
     """(kind, url) for every page a GET may open."""
     urls = [("index", reverse("admin:index"))]
     urls.append(("app_index", reverse("admin:app_list", args=["notify_admin"])))
     for model in MODELS:
-        obj = world[model]
+        obj = hostile_world[model]
         urls += [
             ("list", admin_url(model, "changelist")),
             ("add", admin_url(model, "add")),
@@ -123,12 +123,12 @@ def get_urls(world):
         ("import", admin_url(TargetUserRecord, "import")),
         ("import", admin_url(TargetUserRecord, "import_template")),
         ("list", reverse("admin:auth_user_changelist")),
-        ("change", reverse("admin:auth_user_change", args=[world["user"].pk])),
+        ("change", reverse("admin:auth_user_change", args=[hostile_world["user"].pk])),
     ]
     return urls
 
 
-def action_posts(world):
+def action_posts(hostile_world):
     """(url, data) for every notify_admin admin action, on one object."""
     posts = []
     for model in (Notification, TargetUserRecord, NotificationOptOut):
@@ -144,7 +144,7 @@ def action_posts(world):
                     admin_url(model, "changelist"),
                     {
                         "action": name,
-                        "_selected_action": [str(world[model].pk)],
+                        "_selected_action": [str(hostile_world[model].pk)],
                         "index": "0",
                     },
                 )
@@ -155,7 +155,7 @@ def action_posts(world):
                 reverse("admin:auth_user_changelist"),
                 {
                     "action": name,
-                    "_selected_action": [str(world["user"].pk)],
+                    "_selected_action": [str(hostile_world["user"].pk)],
                     "index": "0",
                 },
             )
@@ -163,11 +163,11 @@ def action_posts(world):
     return posts
 
 
-def change_posts(world):
+def change_posts(hostile_world):
     """(url, data) for the add, change and delete forms and the import."""
     posts = []
     for model in MODELS:
-        obj = world[model]
+        obj = hostile_world[model]
         posts += [
             (admin_url(model, "add"), {}),
             (admin_url(model, "change", obj), {}),
@@ -224,10 +224,10 @@ def assert_login_redirect(response):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_admin_page_answers_each_role_as_expected(role, clients, world):
+def test_every_admin_page_answers_each_role_as_expected(role, clients, hostile_world):
     client = clients[role]
     before = snapshot()
-    for kind, url in get_urls(world):
+    for kind, url in get_urls(hostile_world):
         tally("admin requests checked")
         response = client.get(url)
         assert response.status_code == expected_get(role, kind, url), (role, url)
@@ -239,10 +239,10 @@ def test_every_admin_page_answers_each_role_as_expected(role, clients, world):
 @pytest.mark.parametrize(
     "role", ["anonymous", "non_staff", "staff_no_perms", "staff_view_only"]
 )
-def test_no_change_or_action_for_those_who_may_not(role, clients, world):
+def test_no_change_or_action_for_those_who_may_not(role, clients, hostile_world):
     client = clients[role]
     before = snapshot()
-    for url, data in change_posts(world) + action_posts(world):
+    for url, data in change_posts(hostile_world) + action_posts(hostile_world):
         tally("admin requests checked")
         response = client.post(url, data)
         if role in ("anonymous", "non_staff"):
@@ -252,21 +252,21 @@ def test_no_change_or_action_for_those_who_may_not(role, clients, world):
     assert snapshot() == before
 
 
-def test_superuser_may_run_every_action(clients, world):
+def test_superuser_may_run_every_action(clients, hostile_world):
     client = clients["superuser"]
-    for url, data in action_posts(world):
+    for url, data in action_posts(hostile_world):
         tally("admin requests checked")
         response = client.post(url, data)
         # An intermediate (confirmation or input) page, or done and back.
         assert response.status_code in (200, 302), (url, data["action"])
 
 
-def test_csrf_is_enforced_on_every_post(clients, world):
+def test_csrf_is_enforced_on_every_post(clients, hostile_world):
     root = get_user_model().objects.get(username="root")
     client = Client(enforce_csrf_checks=True)
     client.force_login(root)
     before = snapshot()
-    for url, data in change_posts(world) + action_posts(world):
+    for url, data in change_posts(hostile_world) + action_posts(hostile_world):
         tally("admin requests checked")
         response = client.post(url, data)
         assert response.status_code == 403, (url, data.get("action"))
@@ -274,18 +274,18 @@ def test_csrf_is_enforced_on_every_post(clients, world):
     assert snapshot() == before
 
 
-def test_html_in_titles_and_bodies_is_escaped_on_every_page(clients, world):
+def test_html_in_titles_and_bodies_is_escaped_on_every_page(clients, hostile_world):
     client = clients["superuser"]
     pages = [
         url
-        for kind, url in get_urls(world)
+        for kind, url in get_urls(hostile_world)
         if expected_get("superuser", kind, url) == 200
     ]
     pages += [
         admin_url(
             Notification,
             "change",
-            Notification.objects.exclude(pk=world[Notification].pk).get(),
+            Notification.objects.exclude(pk=hostile_world[Notification].pk).get(),
         ),
         reverse("admin:notify_admin_deliveryattempt_changelist")
         if _registered(DeliveryAttempt)
@@ -302,7 +302,7 @@ def test_html_in_titles_and_bodies_is_escaped_on_every_page(clients, world):
     # The payload is shown (escaped) where it is data, not dropped.
     assert seen_escaped >= 5
     # The pages actions show before they act (send now, compose) escape it too.
-    for url, data in action_posts(world):
+    for url, data in action_posts(hostile_world):
         response = client.post(url, data)
         if response.status_code == 200:
             assert PAYLOAD not in response.content.decode(), data["action"]

@@ -11,14 +11,9 @@ import re
 from playwright.sync_api import expect
 
 from notify_admin.models import DeliveryAttempt, Notification
-from tests import test_browser as shared
+from tests.support.browser import BROWSER_MARKS, log_in
 
-# The browser, its pages and the screenshot folder of tests/test_browser.py.
-browser = shared.browser
-page = shared.page
-screenshots = shared.screenshots
-log_in = shared.log_in
-pytestmark = shared.pytestmark
+pytestmark = BROWSER_MARKS
 
 CHANGELIST = "/admin/notify_admin/notification/"
 

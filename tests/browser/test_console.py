@@ -11,17 +11,9 @@ import pytest
 from django.urls import reverse
 
 from notify_admin.models import Notification
-from tests.test_browser import load_demo_data, log_in
-from tests.test_browser import pytestmark as browser_marks
+from tests.support.browser import BROWSER_MARKS, expect, load_demo_data, log_in
 
-# The browser, page and screenshots fixtures.
-pytest_plugins = ["tests.test_browser"]
-pytestmark = browser_marks
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover (skipped by pytestmark then)
-    expect = None
+pytestmark = BROWSER_MARKS
 
 DEMO_LOGIN = ("admin", "notify-admin-demo")
 

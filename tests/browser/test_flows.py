@@ -7,124 +7,14 @@ screenshots; ``UPDATE_SCREENSHOTS=1`` writes them to docs/screenshots/.
 """
 
 import datetime
-import os
 import re
-import runpy
-from pathlib import Path
 
-import pytest
-from django.core.management import call_command
-from django.db import connections
 from django.utils import timezone
 
-from notify_admin.models import (
-    Notification,
-)
+from notify_admin.models import Notification
+from tests.support.browser import BROWSER_MARKS, expect, load_demo_data, log_in
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REPO = Path(__file__).resolve().parents[1]
-# UPDATE_SCREENSHOTS=1 refreshes the README's pictures; otherwise they go to a
-# temporary folder, so a test run leaves the checkout unchanged.
-README_SCREENSHOTS = REPO / "docs" / "screenshots"
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover (the dev extra installs it)
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        sync_playwright is None,
-        reason="the playwright package is missing: pip install -e '.[dev]'",
-    ),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"{CHROMIUM} is missing: apt-get install chromium",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-def carry_serialized_contents():
-    """Playwright's sync API runs an event loop in this thread, and from then on
-    Django's ``connections`` (an asgiref Local) hand out new connection objects.
-    They lack the copy of the migrated data that ``serialized_rollback`` restores
-    after each live-server test's flush (the pre-loaded targets, content types):
-    give it to them, so these tests leave the database as other tests expect."""
-    contents = {
-        conn.alias: conn._test_serialized_contents
-        for conn in connections.all()
-        if hasattr(conn, "_test_serialized_contents")
-    }
-
-    def apply():
-        for alias, value in contents.items():
-            connections[alias]._test_serialized_contents = value
-
-    return apply
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    # The ORM calls the tests make next to Playwright's event loop are ordinary
-    # synchronous calls.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    apply_serialized_contents = carry_serialized_contents()
-    with sync_playwright() as playwright:
-        apply_serialized_contents()
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def log_in(page, live_server, username, password):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text(f"Welcome, {username}")
-
-
-def load_demo_data():
-    """The demo data as ``make demo`` loads it: moved to the present, so the
-    dashboard's 14-day chart shows it whatever day the suite runs."""
-    call_command("loaddata", str(REPO / "fixtures" / "demo.json"), verbosity=0)
-    runpy.run_path(str(REPO / "fixtures" / "refresh_demo_dates.py"))
-
-
-@pytest.fixture
-def screenshots(tmp_path):
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        return README_SCREENSHOTS
-    return tmp_path
+pytestmark = BROWSER_MARKS
 
 
 def test_log_in_filter_by_status_and_date_range(page, live_server, screenshots):

@@ -5,11 +5,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from notify_admin.models import DeliveryAttempt, Notification
-from tests.reliability_tally import tally
-from tests.test_browser import browser, log_in, page  # noqa: F401 (fixtures)
-from tests.test_browser import pytestmark as browser_marks
+from tests.support.browser import BROWSER_MARKS, log_in
+from tests.support.reliability_tally import tally
 
-pytestmark = browser_marks
+pytestmark = BROWSER_MARKS
 
 PAYLOADS = [
     "<script>alert('title')</script>",

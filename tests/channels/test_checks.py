@@ -3,14 +3,14 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from django.core import checks
 
 from notify_admin.checks import check_settings_shape, check_targets
 from notify_admin.models import NotificationTarget
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 def ids(errors):

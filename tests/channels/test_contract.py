@@ -15,12 +15,13 @@ from django.utils import timezone
 from notify_admin.channels.base import Channel
 from notify_admin.delivery import deliver_due
 from notify_admin.models import Notification, NotificationTarget, TargetUserRecord
-from tests.fakes import (
+from tests.support.fakes import (
     FakeCoopServer,
     FakeExpoServer,
     FakeSMTPServer,
     FakeTwilioServer,
 )
+from tests.support.provider_settings import merge_targets
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +36,6 @@ TABLE = {
     "unreadable answer": Notification.RETRY,
     "connection refused": Notification.RETRY,
 }
-
-
-def merge_targets(settings, provider, values):
-    targets = {k: dict(v) for k, v in settings.NOTIFICATION_SYSTEM_TARGETS.items()}
-    targets.setdefault(provider, {}).update(values)
-    settings.NOTIFICATION_SYSTEM_TARGETS = targets
 
 
 class Provider:

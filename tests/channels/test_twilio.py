@@ -16,7 +16,7 @@ NUMBERS = ["+14155552671", "+14155552672", "+14155552673", "+14155552674"]
 
 
 @pytest.fixture
-def sms(make_user, make_record):
+def due_sms(make_user, make_record):
     def make(address=NUMBERS[0], **kwargs):
         record = make_record(make_user(), "twilio", address=address)
         kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
@@ -32,8 +32,8 @@ def status(notification):
     return notification.status
 
 
-def test_delivered_with_the_message_sid(fake_twilio, sms, settings):
-    notifications = [sms(address=number) for number in NUMBERS]
+def test_delivered_with_the_message_sid(fake_twilio, due_sms, settings):
+    notifications = [due_sms(address=number) for number in NUMBERS]
     assert deliver_due().delivered == 4
     assert fake_twilio.received("to") == dict.fromkeys(NUMBERS, 1)
     message = fake_twilio.messages[0]
@@ -48,10 +48,10 @@ def test_delivered_with_the_message_sid(fake_twilio, sms, settings):
         assert attempt.address == notification.user_target.target_user_id
 
 
-def test_status_callback_setting_is_sent(fake_twilio, sms, settings):
+def test_status_callback_setting_is_sent(fake_twilio, due_sms, settings):
     targets = settings.NOTIFICATION_SYSTEM_TARGETS
     targets["twilio_sms"]["status_callback"] = "https://ops.example.com/sms-status"
-    sms()
+    due_sms()
     deliver_due()
     assert fake_twilio.messages[0]["status_callback"] == (
         "https://ops.example.com/sms-status"
@@ -59,9 +59,9 @@ def test_status_callback_setting_is_sent(fake_twilio, sms, settings):
 
 
 @pytest.mark.parametrize("code", [21211, 21614, 21610])
-def test_dead_numbers_make_the_record_inactive(fake_twilio, sms, code):
-    dead = sms(address=NUMBERS[0])
-    alive = sms(address=NUMBERS[1])
+def test_dead_numbers_make_the_record_inactive(fake_twilio, due_sms, code):
+    dead = due_sms(address=NUMBERS[0])
+    alive = due_sms(address=NUMBERS[1])
     fake_twilio.errors[NUMBERS[0]] = code
     result = deliver_due()
     assert (result.delivered, result.inactive) == (1, 1)
@@ -74,8 +74,8 @@ def test_dead_numbers_make_the_record_inactive(fake_twilio, sms, code):
 @pytest.mark.parametrize(
     "error", [21606, (401, 20003, "Authenticate"), (400, 21408, "Permission")]
 )
-def test_other_client_errors_fail_at_once(fake_twilio, sms, error):
-    notification = sms()
+def test_other_client_errors_fail_at_once(fake_twilio, due_sms, error):
+    notification = due_sms()
     fake_twilio.errors[NUMBERS[0]] = error
     assert deliver_due().failed == 1
     assert status(notification) == Notification.DELIVERY_FAILURE
@@ -84,8 +84,8 @@ def test_other_client_errors_fail_at_once(fake_twilio, sms, error):
 
 
 @pytest.mark.parametrize("http_status", [500, 503, 429])
-def test_server_errors_and_rate_limits_are_retried(fake_twilio, sms, http_status):
-    notification = sms(retry_time_interval=30)
+def test_server_errors_and_rate_limits_are_retried(fake_twilio, due_sms, http_status):
+    notification = due_sms(retry_time_interval=30)
     fake_twilio.fail_status = http_status
     fake_twilio.retry_after = 5
     assert deliver_due().retried == 1
@@ -97,33 +97,33 @@ def test_server_errors_and_rate_limits_are_retried(fake_twilio, sms, http_status
     assert fake_twilio.received("to") == {NUMBERS[0]: 1}
 
 
-def test_timeout_is_retried(fake_twilio, sms):
-    notification = sms()
+def test_timeout_is_retried(fake_twilio, due_sms):
+    notification = due_sms()
     fake_twilio.hang = 1.5  # the client's timeout is 1 s
     assert deliver_due().retried == 1
     assert status(notification) == Notification.RETRY
     assert "Timeout" in notification.attempts.get().error_code
 
 
-def test_garbage_answer_is_retried(fake_twilio, sms):
-    notification = sms()
+def test_garbage_answer_is_retried(fake_twilio, due_sms):
+    notification = due_sms()
     fake_twilio.garbage = True
     assert deliver_due().retried == 1
     assert status(notification) == Notification.RETRY
 
 
-def test_connection_refused_is_retried_then_fails(fake_twilio, sms):
-    notification = sms(max_retries=0)
+def test_connection_refused_is_retried_then_fails(fake_twilio, due_sms):
+    notification = due_sms(max_retries=0)
     fake_twilio.stop()
     assert deliver_due().failed == 1
     assert status(notification) == Notification.DELIVERY_FAILURE
     assert "ConnectionError" in notification.attempts.get().error_code
 
 
-def test_rate_limit_setting_spaces_requests(fake_twilio, sms, settings):
+def test_rate_limit_setting_spaces_requests(fake_twilio, due_sms, settings):
     settings.NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"] = 1000
     for number in NUMBERS:
-        sms(address=number)
+        due_sms(address=number)
     assert deliver_due().delivered == 4
     assert fake_twilio.received("to") == dict.fromkeys(NUMBERS, 1)
 
@@ -139,7 +139,7 @@ def test_rate_limiter_reserves_one_slot_per_call():
 
 
 def test_an_unexpected_error_on_one_message_retries_only_that_one(
-    fake_twilio, sms, monkeypatch
+    fake_twilio, due_sms, monkeypatch
 ):
     from notify_admin.channels.twilio_async import AsyncSender
 
@@ -151,7 +151,7 @@ def test_an_unexpected_error_on_one_message_retries_only_that_one(
         return await real(self, message)
 
     monkeypatch.setattr(AsyncSender, "request", flaky)
-    notifications = [sms(address=number) for number in NUMBERS]
+    notifications = [due_sms(address=number) for number in NUMBERS]
     result = deliver_due()
     assert (result.delivered, result.retried) == (3, 1)
     assert status(notifications[1]) == Notification.RETRY

@@ -22,26 +22,13 @@ from notify_admin.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def make_notification(make_user, make_record):
-    def make(record=None, module="email", **kwargs):
-        if record is None:
-            record = make_record(make_user(), module)
-        kwargs.setdefault("title", "Hello")
-        kwargs.setdefault("body", "A message")
-        kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
-        return Notification.objects.create(user_target=record, **kwargs)
-
-    return make
-
-
 def refresh(notification):
     notification.refresh_from_db()
     return notification
 
 
-def test_due_email_is_delivered_once_with_an_attempt_row(make_notification):
-    notification = make_notification()
+def test_due_email_is_delivered_once_with_an_attempt_row(due):
+    notification = due()
     result = deliver_due()
     assert (result.claimed, result.delivered) == (1, 1)
     assert len(mail.outbox) == 1
@@ -60,9 +47,9 @@ def test_due_email_is_delivered_once_with_an_attempt_row(make_notification):
     assert len(mail.outbox) == 1
 
 
-def test_future_and_leased_rows_are_not_sent(make_notification):
-    future = make_notification(scheduled_delivery=timezone.now() + timedelta(hours=1))
-    leased = make_notification()
+def test_future_and_leased_rows_are_not_sent(due):
+    future = due(scheduled_delivery=timezone.now() + timedelta(hours=1))
+    leased = due()
     Notification.objects.filter(pk=leased.pk).update(
         claim_token="00000000-0000-0000-0000-000000000001",
         claimed_until=timezone.now() + timedelta(minutes=5),
@@ -72,8 +59,8 @@ def test_future_and_leased_rows_are_not_sent(make_notification):
     assert mail.outbox == []
 
 
-def test_expired_lease_makes_a_row_due_again(make_notification):
-    leased = make_notification()
+def test_expired_lease_makes_a_row_due_again(due):
+    leased = due()
     Notification.objects.filter(pk=leased.pk).update(
         claim_token="00000000-0000-0000-0000-000000000001",
         claimed_until=timezone.now() - timedelta(seconds=1),
@@ -82,20 +69,20 @@ def test_expired_lease_makes_a_row_due_again(make_notification):
     assert refresh(leased).status == Notification.DELIVERED
 
 
-def test_html_alternative_rendered_from_template(make_notification, tmp_path, settings):
+def test_html_alternative_rendered_from_template(due, tmp_path, settings):
     (tmp_path / "hello.html").write_text("<p>Hi {{ name }}</p>")
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
     ]
-    make_notification(extra={"template_name": "hello.html", "name": "Ada"})
+    due(extra={"template_name": "hello.html", "name": "Ada"})
     deliver_due()
     ((html, mimetype),) = mail.outbox[0].alternatives
     assert mimetype == "text/html" and html == "<p>Hi Ada</p>"
 
 
-def test_missing_template_fails_that_row_only(make_notification):
-    bad = make_notification(extra={"template_name": "no/such/template.html"})
-    good = make_notification()
+def test_missing_template_fails_that_row_only(due):
+    bad = due(extra={"template_name": "no/such/template.html"})
+    good = due()
     result = deliver_due()
     assert (result.delivered, result.failed) == (1, 1)
     assert refresh(bad).status == Notification.DELIVERY_FAILURE
@@ -103,11 +90,9 @@ def test_missing_template_fails_that_row_only(make_notification):
     assert "TemplateDoesNotExist" in bad.attempts.get().error_message
 
 
-def test_inactive_record_gives_inactive_device(
-    make_notification, make_user, make_record
-):
+def test_inactive_record_gives_inactive_device(due, make_user, make_record):
     record = make_record(make_user(), "email")
-    notification = make_notification(record=record)
+    notification = due(record=record)
     record.active = False
     record.save()
     result = deliver_due()
@@ -117,8 +102,8 @@ def test_inactive_record_gives_inactive_device(
     assert mail.outbox == []
 
 
-def test_opted_out_users_claimed_rows_become_opted_out(make_notification, make_user):
-    notification = make_notification()
+def test_opted_out_users_claimed_rows_become_opted_out(due, make_user):
+    notification = due()
     user = notification.user_target.user
     # A bulk-created opt-out skips save(): the engine must still honour it.
     NotificationOptOut.objects.bulk_create([NotificationOptOut(user=user, active=True)])
@@ -128,7 +113,7 @@ def test_opted_out_users_claimed_rows_become_opted_out(make_notification, make_u
     assert mail.outbox == []
 
 
-def test_unknown_module_is_recorded_not_raised(make_notification, make_user):
+def test_unknown_module_is_recorded_not_raised(due, make_user):
     target = NotificationTarget.objects.create(
         name="Pigeon", notification_module_name="pigeon"
     )
@@ -137,8 +122,8 @@ def test_unknown_module_is_recorded_not_raised(make_notification, make_user):
     record = TargetUserRecord.objects.create(
         user=make_user(), target=target, target_user_id="coop 7"
     )
-    bad = make_notification(record=record)
-    good = make_notification()
+    bad = due(record=record)
+    good = due()
     result = deliver_due()
     assert (result.delivered, result.failed) == (1, 1)
     assert refresh(bad).status == Notification.DELIVERY_FAILURE
@@ -148,19 +133,19 @@ def test_unknown_module_is_recorded_not_raised(make_notification, make_user):
     assert refresh(good).status == Notification.DELIVERED
 
 
-def test_limit_and_target(make_notification):
+def test_limit_and_target(due):
     for _ in range(3):
-        make_notification()
-    sms = make_notification(module="twilio")
+        due()
+    sms = due(module="twilio")
     result = deliver_due(limit=2, target="Email", batch_size=1)
     assert result.claimed == 2
     assert Notification.objects.filter(status=Notification.DELIVERED).count() == 2
     assert refresh(sms).status == Notification.SCHEDULED
 
 
-def test_dry_run_changes_nothing(make_notification):
-    make_notification()
-    make_notification()
+def test_dry_run_changes_nothing(due):
+    due()
+    due()
     result = deliver_due(dry_run=True)
     assert result.claimed == 2
     assert Notification.objects.filter(status=Notification.SCHEDULED).count() == 2
@@ -168,8 +153,8 @@ def test_dry_run_changes_nothing(make_notification):
     assert mail.outbox == []
 
 
-def test_run_row_written(make_notification):
-    make_notification()
+def test_run_row_written(due):
+    due()
     deliver_due(source="test")
     run = DeliveryRun.objects.get()
     assert run.source == "test" and run.finished_at is not None
@@ -185,27 +170,25 @@ def test_run_result_summary_and_dict():
     assert result.as_dict()["delivered"] == 3
 
 
-def test_send_now_accepts_any_queryset(make_notification):
+def test_send_now_accepts_any_queryset(due):
     for _ in range(3):
-        make_notification()
+        due()
     selected = Notification.objects.select_related("user_target").order_by("pk")[:2]
     assert send_now(selected).delivered == 2
 
 
-def test_send_now_sends_selected_open_and_failed_rows(make_notification):
-    future = make_notification(scheduled_delivery=timezone.now() + timedelta(days=1))
-    failed = make_notification(
+def test_send_now_sends_selected_open_and_failed_rows(due):
+    future = due(scheduled_delivery=timezone.now() + timedelta(days=1))
+    failed = due(
         status=Notification.DELIVERY_FAILURE, attempted_delivery=timezone.now()
     )
-    delivered = make_notification(
-        status=Notification.DELIVERED, attempted_delivery=timezone.now()
-    )
-    leased = make_notification()
+    delivered = due(status=Notification.DELIVERED, attempted_delivery=timezone.now())
+    leased = due()
     Notification.objects.filter(pk=leased.pk).update(
         claim_token="00000000-0000-0000-0000-000000000001",
         claimed_until=timezone.now() + timedelta(minutes=5),
     )
-    untouched = make_notification()
+    untouched = due()
     result = send_now(
         Notification.objects.filter(
             pk__in=[future.pk, failed.pk, delivered.pk, leased.pk]
@@ -220,31 +203,31 @@ def test_send_now_sends_selected_open_and_failed_rows(make_notification):
     assert DeliveryRun.objects.get().source == "admin"
 
 
-def _count_statements(make_notification, n, batch_size):
+def _count_statements(due, n, batch_size):
     for _ in range(n):
-        make_notification()
+        due()
     with CaptureQueriesContext(connection) as queries:
         result = deliver_due(batch_size=batch_size)
     assert result.delivered == n
     return len(queries)
 
 
-def test_statements_per_batch_do_not_grow_with_batch_size(make_notification):
-    small = _count_statements(make_notification, 10, batch_size=10)
+def test_statements_per_batch_do_not_grow_with_batch_size(due):
+    small = _count_statements(due, 10, batch_size=10)
     Notification.objects.all().delete()
     # 100 rows stay within SQLite's 999 bound parameters per INSERT, so the
     # attempt rows are one statement on every database.
-    large = _count_statements(make_notification, 100, batch_size=100)
+    large = _count_statements(due, 100, batch_size=100)
     assert large == small
 
 
-def test_statements_per_notification_at_default_batch_size(make_notification):
-    statements = _count_statements(make_notification, 500, batch_size=None)
+def test_statements_per_notification_at_default_batch_size(due):
+    statements = _count_statements(due, 500, batch_size=None)
     assert statements / 500 <= 0.05
 
 
-def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
-    make_notification()
+def test_a_run_that_breaks_records_its_error(due, monkeypatch):
+    due()
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -260,13 +243,11 @@ def test_a_run_that_breaks_records_its_error(make_notification, monkeypatch):
 # -- the pipeline: one batch in its channel while the next is claimed ---------
 
 
-def test_next_batch_is_claimed_while_a_batch_is_being_sent(
-    make_notification, monkeypatch
-):
+def test_next_batch_is_claimed_while_a_batch_is_being_sent(due, monkeypatch):
     from notify_admin.delivery import claims, sending
 
     for _ in range(3):
-        make_notification()
+        due()
     events = []
     second_claim = threading.Event()
     real_claim, real_send = claims.claim_due, sending.RunChannels.send_group
@@ -292,13 +273,11 @@ def test_next_batch_is_claimed_while_a_batch_is_being_sent(
     assert len(mail.outbox) == 3
 
 
-def test_a_batch_is_recorded_before_the_next_one_is_sent(
-    make_notification, monkeypatch
-):
+def test_a_batch_is_recorded_before_the_next_one_is_sent(due, monkeypatch):
     from notify_admin.delivery import recording, sending
 
     for _ in range(3):
-        make_notification()
+        due()
     recorded = []
     sends = []
     real_record, real_send = recording.record, sending.RunChannels.send_group
@@ -323,12 +302,10 @@ def test_a_batch_is_recorded_before_the_next_one_is_sent(
     assert recorded == [1, 1, 1]
 
 
-def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
-    make_notification, monkeypatch
-):
+def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(due, monkeypatch):
     from notify_admin.delivery import claims as claiming
 
-    first, second = make_notification(), make_notification()
+    first, second = due(), due()
     real_claim = claiming.claim_due
     claims = []
 
@@ -351,16 +328,14 @@ def test_a_run_that_fails_claiming_still_records_the_batch_it_sent(
 
 
 @pytest.mark.parametrize("mixed", [False, True], ids=["all-delivered", "mixed"])
-def test_a_row_another_worker_took_over_is_left_to_it(
-    make_notification, monkeypatch, mixed
-):
+def test_a_row_another_worker_took_over_is_left_to_it(due, monkeypatch, mixed):
     """Recording touches only rows still holding the batch's claim token,
     whether the batch ended one way (one UPDATE by token) or several."""
     from notify_admin.delivery import recording
 
-    rows = [make_notification() for _ in range(3)]
+    rows = [due() for _ in range(3)]
     if mixed:
-        rows.append(make_notification(extra={"template_name": "missing.html"}))
+        rows.append(due(extra={"template_name": "missing.html"}))
     taken = rows[0]
     other = "00000000-0000-0000-0000-0000000000ff"
     real_record = recording.record
@@ -382,12 +357,12 @@ def test_a_row_another_worker_took_over_is_left_to_it(
         assert refresh(rows[3]).status == Notification.DELIVERY_FAILURE
 
 
-def test_attempt_rows_keep_every_value_as_given(make_notification):
+def test_attempt_rows_keep_every_value_as_given(due):
     """insert_attempts (arrays through unnest() on PostgreSQL, a VALUES list
     elsewhere) stores text and JSON exactly, whatever they contain."""
     from notify_admin.delivery import insert_attempts
 
-    first, second = make_notification(), make_notification()
+    first, second = due(), due()
     at = timezone.now().replace(microsecond=0)
     awkward = 'ünïcode, comma, {braces}, "quotes", \\backslash\\ and NULL'
     response = {"at": at, "nested": [1, {"x": None}], "text": awkward}
@@ -419,8 +394,8 @@ def test_attempt_rows_keep_every_value_as_given(make_notification):
 # -- the run row: attempts point at it, its counters follow the run -----------
 
 
-def test_attempts_name_their_run_and_run_id_is_returned(make_notification):
-    first, second = make_notification(), make_notification()
+def test_attempts_name_their_run_and_run_id_is_returned(due):
+    first, second = due(), due()
     result = deliver_due(batch_size=1)
     run = DeliveryRun.objects.get()
     assert result.run_id == run.pk
@@ -429,7 +404,7 @@ def test_attempts_name_their_run_and_run_id_is_returned(make_notification):
         second.pk,
     }
     # A second run's attempts belong to that run, not the first.
-    third = make_notification()
+    third = due()
     later = send_now(Notification.objects.filter(pk=third.pk))
     assert later.run_id != run.pk
     assert list(
@@ -439,25 +414,25 @@ def test_attempts_name_their_run_and_run_id_is_returned(make_notification):
     ) == [third.pk]
 
 
-def test_attempts_outlive_their_run(make_notification):
-    make_notification()
+def test_attempts_outlive_their_run(due):
+    due()
     deliver_due()
     DeliveryRun.objects.all().delete()
     attempt = DeliveryAttempt.objects.get()
     assert attempt.run_id is None
 
 
-def test_dry_run_has_no_run_id(make_notification):
-    make_notification()
+def test_dry_run_has_no_run_id(due):
+    due()
     assert deliver_due(dry_run=True).run_id is None
 
 
-def test_run_row_counts_each_batch_as_it_is_recorded(make_notification, monkeypatch):
+def test_run_row_counts_each_batch_as_it_is_recorded(due, monkeypatch):
     """A page polling the run row sees its counters grow batch by batch."""
     from notify_admin.delivery import recording
 
     for _ in range(3):
-        make_notification()
+        due()
     seen = []
     real_record = recording.record
 

@@ -2,8 +2,6 @@
 failure: its rows are released untouched (no attempt, no retry spent), the
 run counts them and names the missing setting, and the admin can ask first."""
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -15,18 +13,6 @@ from notify_admin.models import DeliveryAttempt, Notification, NotificationTarge
 pytestmark = pytest.mark.django_db
 
 MISSING_SID = 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]'
-
-
-@pytest.fixture
-def due(make_user, make_record):
-    def make(module="email", **kwargs):
-        record = make_record(make_user(), module)
-        kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
-        return Notification.objects.create(
-            user_target=record, title="t", body="b", **kwargs
-        )
-
-    return make
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,8 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from notify_admin.models import Notification, NotificationOptOut, TargetUserRecord
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
 
 
 def load_site_settings(**env):

@@ -9,11 +9,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
 
 HOST_SETTINGS = """
 SECRET_KEY = "host-project-test"

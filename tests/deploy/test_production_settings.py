@@ -12,7 +12,12 @@ import sys
 
 import pytest
 
-from tests.deploy_readme import REPO, code_blocks, gunicorn_command, production_env
+from tests.support.deploy_readme import (
+    REPO,
+    code_blocks,
+    gunicorn_command,
+    production_env,
+)
 
 pytestmark = pytest.mark.slow
 

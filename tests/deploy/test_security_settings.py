@@ -17,8 +17,8 @@ from notify_admin.checks import check_debug_and_secret_key
 from notify_admin.imports.notifications import NotificationResource
 from notify_admin.imports.records import TargetUserRecordResource
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
-from tests.processes import child_env, start
-from tests.reliability_tally import tally
+from tests.support.processes import child_env, start
+from tests.support.reliability_tally import tally
 
 SAFE_KEY = "a-long-random-production-key-0123456789abcdefghijklmnopqrstuv"
 

@@ -24,8 +24,13 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
-from tests.deploy_readme import BIN, gunicorn_command, production_env, setup_commands
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.deploy_readme import (
+    BIN,
+    gunicorn_command,
+    production_env,
+    setup_commands,
+)
 
 try:
     import psycopg
@@ -198,7 +203,8 @@ def test_login_page_and_hashed_stylesheet_through_gunicorn(console):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def smoke_browser():
+    """A Chromium of its own (no test database: the console has its own)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
@@ -228,8 +234,8 @@ def submit_login(page, console, password):
     return answer.value.status
 
 
-def test_log_in_with_chromium_and_open_the_notifications(console, browser):
-    page = new_page(browser, ADMIN_ADDRESS)
+def test_log_in_with_chromium_and_open_the_notifications(console, smoke_browser):
+    page = new_page(smoke_browser, ADMIN_ADDRESS)
     assert submit_login(page, console, PASSWORD) == 302
     expect(page.locator("#user-tools")).to_contain_text("Welcome, admin")
     cookies = {c["name"]: c for c in page.context.cookies()}
@@ -245,8 +251,8 @@ def test_log_in_with_chromium_and_open_the_notifications(console, browser):
     page.context.close()
 
 
-def test_sixth_wrong_password_in_a_row_is_locked_out(console, browser):
-    guesser = new_page(browser, GUESSER_ADDRESS)
+def test_sixth_wrong_password_in_a_row_is_locked_out(console, smoke_browser):
+    guesser = new_page(smoke_browser, GUESSER_ADDRESS)
     statuses = [submit_login(guesser, console, f"guess-{n}") for n in range(1, 7)]
     # Four ordinary refusals; the fifth failure locks "admin" out from this
     # address (django-axes answers 429), and the sixth is refused unchecked.
@@ -259,7 +265,7 @@ def test_sixth_wrong_password_in_a_row_is_locked_out(console, browser):
     # Even the right password is refused from there now ...
     assert submit_login(guesser, console, PASSWORD) == 429
     # ... while the same user logs in from elsewhere.
-    elsewhere = new_page(browser, ELSEWHERE_ADDRESS)
+    elsewhere = new_page(smoke_browser, ELSEWHERE_ADDRESS)
     assert submit_login(elsewhere, console, PASSWORD) == 302
 
     # A superuser sees the lockout in the admin and lifts it.

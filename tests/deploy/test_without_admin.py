@@ -8,9 +8,8 @@ that path may import the admin.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
 
 SETTINGS = """
 SECRET_KEY = "no-admin"

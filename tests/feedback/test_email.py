@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from notify_admin.delivery import deliver_due
 from notify_admin.models import DeliveryAttempt, Notification, ProviderEvent
-from tests.fakes import FakePostmarkServer
-from tests.fakes.postmark import bounce_event, complaint_event, delivery_event
+from tests.support.fakes import FakePostmarkServer
+from tests.support.fakes.postmark import bounce_event, complaint_event, delivery_event
 
 pytest.importorskip("anymail", reason="needs the notify_admin[anymail] extra")
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from notify_admin.imports.formats import escape_formula, unescape_formula
 from notify_admin.imports.notifications import NotificationResource
 from notify_admin.models import Notification, TargetUserRecord
-
-from .csv_helpers import (
+from tests.support.csv_import import (
     ALL_RECORD_PERMS,
     confirm,
     export_form_data,
@@ -23,9 +22,6 @@ from .csv_helpers import (
     staff_user,
     upload,
 )
-
-# The shared fixtures (people, existing, importer) live in csv_helpers.
-pytest_plugins = ["tests.csv_helpers"]
 
 RECORD_EXPORT = "admin:notify_admin_targetuserrecord_export"
 RECORD_CHANGELIST = "admin:notify_admin_targetuserrecord_changelist"

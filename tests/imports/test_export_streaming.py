@@ -15,10 +15,8 @@ from notify_admin.admin import streaming_export
 from notify_admin.admin.notification import NotificationAdmin
 from notify_admin.imports.notifications import NotificationResource
 from notify_admin.models import Notification, TargetUserRecord
+from tests.support.csv_import import export_form_data, staff_user
 
-from .csv_helpers import export_form_data, staff_user
-
-pytest_plugins = ["tests.csv_helpers"]
 pytestmark = pytest.mark.django_db
 EXPORT = "admin:notify_admin_notification_export"
 
@@ -38,7 +36,7 @@ def exporter(client, people):
 
 
 @pytest.fixture
-def record(people, targets):
+def alice_record(people, targets):
     return TargetUserRecord.objects.create(
         user=people["alice"], target=targets["email"], target_user_id="a@example.com"
     )
@@ -57,8 +55,8 @@ def chunks_of(response):
     return list(response.streaming_content)
 
 
-def test_csv_streams_in_chunks_with_every_row(exporter, record, small_chunks):
-    make_rows(record, 50)
+def test_csv_streams_in_chunks_with_every_row(exporter, alice_record, small_chunks):
+    make_rows(alice_record, 50)
     chunks = chunks_of(
         exporter.post(reverse(EXPORT), export_form_data(NotificationResource))
     )
@@ -72,15 +70,15 @@ def test_csv_streams_in_chunks_with_every_row(exporter, record, small_chunks):
     assert log.object_repr == "Export of 50 notifications"
 
 
-def test_json_streams_a_list_of_objects(exporter, record, small_chunks):
-    make_rows(record, 20)
+def test_json_streams_a_list_of_objects(exporter, alice_record, small_chunks):
+    make_rows(alice_record, 20)
     data = export_form_data(NotificationResource, fmt="json")
     items = json.loads(b"".join(chunks_of(exporter.post(reverse(EXPORT), data))))
     assert len(items) == 20
     assert items[0]["body"] == "=1+1"  # JSON keeps values as data
 
 
-def test_empty_export_is_valid(exporter, record):
+def test_empty_export_is_valid(exporter, alice_record):
     data = export_form_data(NotificationResource, fmt="json")
     assert json.loads(b"".join(chunks_of(exporter.post(reverse(EXPORT), data)))) == []
     data = export_form_data(NotificationResource)
@@ -88,9 +86,11 @@ def test_empty_export_is_valid(exporter, record):
     assert body.splitlines()[0].startswith("id,user,target")
 
 
-def test_filtered_export_streams_only_the_filtered_rows(exporter, record, small_chunks):
-    make_rows(record, 30)
-    make_rows(record, 12, status=Notification.OPTED_OUT)
+def test_filtered_export_streams_only_the_filtered_rows(
+    exporter, alice_record, small_chunks
+):
+    make_rows(alice_record, 30)
+    make_rows(alice_record, 12, status=Notification.OPTED_OUT)
     url = reverse(EXPORT) + "?status__exact=OPTED_OUT"
     body = b"".join(
         chunks_of(exporter.post(url, export_form_data(NotificationResource)))
@@ -99,12 +99,14 @@ def test_filtered_export_streams_only_the_filtered_rows(exporter, record, small_
     assert len(rows) == 13 and {row[6] for row in rows[1:]} == {"OPTED_OUT"}
 
 
-def test_query_count_does_not_grow_with_rows_or_chunks(exporter, record, small_chunks):
+def test_query_count_does_not_grow_with_rows_or_chunks(
+    exporter, alice_record, small_chunks
+):
     data = export_form_data(NotificationResource)
 
     def queries_for(count):
         Notification.objects.all().delete()
-        make_rows(record, count)
+        make_rows(alice_record, count)
         with CaptureQueriesContext(connection) as queries:
             chunks_of(exporter.post(reverse(EXPORT), data))
         return len(queries)
@@ -114,11 +116,11 @@ def test_query_count_does_not_grow_with_rows_or_chunks(exporter, record, small_c
     assert queries_for(5) == queries_for(100)
 
 
-def test_cells_are_rendered_as_the_library_renders_them(record, people, targets):
+def test_cells_are_rendered_as_the_library_renders_them(alice_record, people, targets):
     from notify_admin.admin.streaming_export import cell_renderers
     from notify_admin.imports.records import TargetUserRecordResource
 
-    make_rows(record, 3, retry_time_interval=12345, attempted_delivery=None)
+    make_rows(alice_record, 3, retry_time_interval=12345, attempted_delivery=None)
     TargetUserRecord.objects.create(
         user=people["bob"], target=targets["twilio"], target_user_id="+14155552671"
     )

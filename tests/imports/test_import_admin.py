@@ -5,8 +5,7 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
 
 from notify_admin.models import TargetUserRecord
-
-from .csv_helpers import (
+from tests.support.csv_import import (
     IMPORT_URL,
     PROCESS_URL,
     confirm,
@@ -15,9 +14,6 @@ from .csv_helpers import (
     staff_user,
     upload,
 )
-
-# The shared fixtures (people, existing, importer) live in csv_helpers.
-pytest_plugins = ["tests.csv_helpers"]
 
 CHANGELIST = "admin:notify_admin_targetuserrecord_changelist"
 TEMPLATE_URL = "admin:notify_admin_targetuserrecord_import_template"

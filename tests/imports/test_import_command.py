@@ -7,14 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from notify_admin.models import TargetUserRecord
-
-from .csv_helpers import (
+from tests.support.csv_import import (
     CSV_DIR,
     snapshot,
 )
-
-# The shared fixtures (people, existing, importer) live in csv_helpers.
-pytest_plugins = ["tests.csv_helpers"]
 
 
 def run(name, *args):

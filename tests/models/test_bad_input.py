@@ -12,9 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from notify_admin.creators import create_notification
@@ -25,38 +24,13 @@ from notify_admin.models import (
     NotificationTarget,
     TargetUserRecord,
 )
-from tests.processes import ROOT, child_env
-from tests.reliability_tally import tally
+from tests.support.hostile import EXAMPLES, NASTY, isolated
+from tests.support.processes import ROOT, child_env
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
-# Modest example counts keep the suite fast; function-scoped fixtures are
-# fine because every example runs in its own savepoint (see ``isolated``).
-EXAMPLES = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-
-# Text as people paste it: control characters, NUL, emoji, right-to-left marks.
-NASTY = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300
-)
 CONTROL = "".join(chr(c) for c in range(0, 32)) + "\x7f"
-
-
-def isolated(func):
-    """Run one example in a savepoint rolled back afterwards."""
-
-    class Rollback(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            func()
-            raise Rollback
-    except Rollback:
-        pass
 
 
 def snapshot_notifications():

@@ -15,7 +15,7 @@ TOKEN = "00000000-0000-0000-0000-000000000001"
 
 
 @pytest.fixture
-def rows(make_user, make_record, make_notification):
+def rows_by_rule(make_user, make_record, make_notification):
     now = timezone.now()
     past, future = now - timedelta(minutes=1), now + timedelta(hours=1)
     made = {}
@@ -41,20 +41,24 @@ def rows(make_user, make_record, make_notification):
     return made
 
 
-def names(queryset, rows):
-    by_pk = {n.pk: name for name, n in rows.items()}
+def names(queryset, rows_by_rule):
+    by_pk = {n.pk: name for name, n in rows_by_rule.items()}
     return sorted(by_pk[pk] for pk in queryset.values_list("pk", flat=True))
 
 
-def test_due_and_lease_free(rows):
+def test_due_and_lease_free(rows_by_rule):
     now = timezone.now()
-    assert names(Notification.objects.due(now), rows) == ["due", "expired", "retry"]
-    assert "leased" not in names(Notification.objects.lease_free(now), rows)
-    assert "expired" in names(Notification.objects.lease_free(now), rows)
+    assert names(Notification.objects.due(now), rows_by_rule) == [
+        "due",
+        "expired",
+        "retry",
+    ]
+    assert "leased" not in names(Notification.objects.lease_free(now), rows_by_rule)
+    assert "expired" in names(Notification.objects.lease_free(now), rows_by_rule)
 
 
-def test_sendable_now_and_status_groups(rows):
-    assert names(Notification.objects.sendable_now(), rows) == sorted(
+def test_sendable_now_and_status_groups(rows_by_rule):
+    assert names(Notification.objects.sendable_now(), rows_by_rule) == sorted(
         ["due", "retry", "future", "leased", "expired", "failed", "inactive"]
     )
     assert set(Notification.SENDABLE_NOW_STATUSES) == set(
@@ -62,13 +66,13 @@ def test_sendable_now_and_status_groups(rows):
     )
 
 
-def test_with_opt_out(rows):
-    user = rows["due"].user_target.user
+def test_with_opt_out(rows_by_rule):
+    user = rows_by_rule["due"].user_target.user
     NotificationOptOut.objects.bulk_create([NotificationOptOut(user=user)])
     flagged = {n.pk: n.user_opted_out for n in Notification.objects.with_opt_out()}
-    assert flagged[rows["due"].pk] is True
-    assert flagged[rows["retry"].pk] is False
-    assert rows["due"].pk not in set(
+    assert flagged[rows_by_rule["due"].pk] is True
+    assert flagged[rows_by_rule["retry"].pk] is False
+    assert rows_by_rule["due"].pk not in set(
         Notification.objects.without_opted_out().values_list("pk", flat=True)
     )
 

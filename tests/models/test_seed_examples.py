@@ -8,14 +8,14 @@ this test loudly instead of silently skipping the fix).
 
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from notify_admin.models import Notification, NotificationOptOut, TargetUserRecord
+from tests.support.paths import REPO
 
-SEED = Path(__file__).resolve().parents[1] / "docs" / "models.rst"
+SEED = REPO / "docs" / "models.rst"
 
 SEED_TYPOS = {
     # Filters by the User class instead of the user instance.

@@ -17,17 +17,22 @@ import pytest
 from django.urls import reverse
 
 from notify_admin.models import DeliveryRun, Notification
-from tests.fakes import FakeTwilioServer
-from tests.processes import ROOT, child_env, database_url, start
-from tests.test_delivery_processes import populate
+from tests.support.bulk import populate
+from tests.support.celery_workers import (
+    BROKER,
+    LEASE,
+    celery_runs,
+    delivered,
+    redis_or_skip,
+    wait_for,
+)
+from tests.support.processes import ROOT, child_env, database_url, start
 
 celery = pytest.importorskip(
     "celery", reason="Celery is not installed: pip install 'notify_admin[celery]'"
 )
-redis = pytest.importorskip("redis", reason="redis-py is not installed")
+pytest.importorskip("redis", reason="redis-py is not installed")
 
-BROKER = os.environ.get("NA_TEST_BROKER_URL", "redis://127.0.0.1:6379/14")
-LEASE = 3
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
@@ -35,23 +40,8 @@ pytestmark = [
 ]
 
 
-def redis_or_skip():
-    try:
-        client = redis.Redis.from_url(BROKER, socket_connect_timeout=1)
-        client.ping()
-    except redis.RedisError as err:
-        pytest.skip(f"Redis is not reachable at {BROKER}: {err}")
-    return client
-
-
 @pytest.fixture(scope="module")
-def sms():
-    with FakeTwilioServer(latency=0.02) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def workers(django_db_setup, django_db_blocker, sms, tmp_path_factory):
+def workers(django_db_setup, django_db_blocker, sms_server, tmp_path_factory):
     """Two `celery worker` processes (prefork, two pool processes each)."""
     from django.db import connection
 
@@ -61,7 +51,7 @@ def workers(django_db_setup, django_db_blocker, sms, tmp_path_factory):
     logs = tmp_path_factory.mktemp("celery")
     env = child_env(
         DATABASE_URL=database_url(),
-        NA_TWILIO_URL=sms.url,
+        NA_TWILIO_URL=sms_server.url,
         NA_LEASE_SECONDS=LEASE,
         NA_BROKER_URL=BROKER,
     )
@@ -117,10 +107,10 @@ def workers(django_db_setup, django_db_blocker, sms, tmp_path_factory):
 
 
 @pytest.fixture
-def app(workers, sms):
+def app(workers, sms_server):
     """A Celery app in this process that sends to the workers' broker."""
-    sms.reset()
-    sms.latency = 0.02
+    sms_server.reset()
+    sms_server.latency = 0.02
     client = celery.Celery(
         "notify_admin_test_sender", broker=BROKER, set_as_current=True
     )
@@ -129,24 +119,9 @@ def app(workers, sms):
     client.close()
 
 
-def wait_for(condition, timeout=180, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
-
-
-def delivered():
-    return Notification.objects.filter(status=Notification.DELIVERED).count()
-
-
-def celery_runs():
-    return DeliveryRun.objects.filter(source="celery")
-
-
-def test_two_workers_and_a_cron_run_send_3000_sms_exactly_once(app, workers, sms):
+def test_two_workers_and_a_cron_run_send_3000_sms_exactly_once(
+    app, workers, sms_server
+):
     expected = populate({"twilio": 3000})
     for _ in range(4):
         app.send_task("notify_admin.deliver_due", kwargs={"batch_size": 100})
@@ -156,7 +131,7 @@ def test_two_workers_and_a_cron_run_send_3000_sms_exactly_once(app, workers, sms
     assert cron.returncode == 0, err
     assert wait_for(lambda: delivered() == 3000)
     assert wait_for(lambda: not DeliveryRun.objects.filter(finished_at=None).exists())
-    received = sms.received("to")
+    received = sms_server.received("to")
     assert received == dict.fromkeys(expected, 1)  # 0 lost, 0 duplicates
     runs = list(DeliveryRun.objects.all())
     assert sum(run.claimed for run in runs) == 3000
@@ -174,12 +149,12 @@ def test_two_workers_and_a_cron_run_send_3000_sms_exactly_once(app, workers, sms
     print(f"\nclaimed per run: {shares}")
 
 
-def test_a_pool_process_killed_mid_task_loses_nothing(app, workers, sms):
+def test_a_pool_process_killed_mid_task_loses_nothing(app, workers, sms_server):
     batch = 40
     expected = populate({"twilio": 400})
-    sms.latency = 0.1  # a batch of 40 takes 0.4 s over ten connections
+    sms_server.latency = 0.1  # a batch of 40 takes 0.4 s over ten connections
     app.send_task("notify_admin.deliver_due", kwargs={"batch_size": batch})
-    assert wait_for(lambda: len(sms.messages) >= batch + batch // 2, timeout=60)
+    assert wait_for(lambda: len(sms_server.messages) >= batch + batch // 2, timeout=60)
     victim = celery_runs().get()
     os.kill(victim.pid, signal.SIGKILL)
     # acks_late + reject_on_worker_lost: the task goes back on the queue and
@@ -193,7 +168,7 @@ def test_a_pool_process_killed_mid_task_loses_nothing(app, workers, sms):
     time.sleep(LEASE + 0.5)
     app.send_task("notify_admin.deliver_due", kwargs={"batch_size": batch})
     assert wait_for(lambda: delivered() == 400)
-    received = sms.received("to")
+    received = sms_server.received("to")
     assert set(received) == expected
     sent_twice = sum(count - 1 for count in received.values())
     print(f"\npool process SIGKILLed mid-batch: {sent_twice} of 400 sent twice")
@@ -202,7 +177,7 @@ def test_a_pool_process_killed_mid_task_loses_nothing(app, workers, sms):
     assert DeliveryRun.objects.get(pk=victim.pk).finished_at is None
 
 
-def test_a_task_delivered_twice_sends_nothing_twice(app, workers, sms):
+def test_a_task_delivered_twice_sends_nothing_twice(app, workers, sms_server):
     expected = populate({"twilio": 600})
     ids = [str(pk) for pk in Notification.objects.values_list("pk", flat=True)]
     task_id = str(uuid.uuid4())
@@ -222,13 +197,13 @@ def test_a_task_delivered_twice_sends_nothing_twice(app, workers, sms):
             and not DeliveryRun.objects.filter(source=source, finished_at=None).exists()
         )
     )
-    assert sms.received("to") == dict.fromkeys(expected, 1)
+    assert sms_server.received("to") == dict.fromkeys(expected, 1)
     runs = DeliveryRun.objects.filter(source=source)
     assert sum(run.delivered for run in runs) == 600
 
 
 def test_a_large_admin_selection_is_sent_by_a_worker(
-    app, workers, sms, admin_client, post_action, settings
+    app, workers, sms_server, admin_client, post_action, settings
 ):
     settings.NOTIFICATION_SYSTEM_BACKGROUND_SEND_THRESHOLD = 50
     expected = populate({"twilio": 120})
@@ -247,6 +222,6 @@ def test_a_large_admin_selection_is_sent_by_a_worker(
     )
     done = admin_client.get(progress_url).content.decode()
     assert '<td class="delivered">120</td>' in done
-    assert sms.received("to") == dict.fromkeys(expected, 1)
+    assert sms_server.received("to") == dict.fromkeys(expected, 1)
     # A forged address is a 404, not another task's page.
     assert admin_client.get(progress_url[:-3] + "xx/").status_code == 404

@@ -13,23 +13,20 @@ import time
 
 import pytest
 
-from tests.processes import ROOT, child_env, database_url
-from tests.test_celery import LEASE, celery, celery_runs, delivered, redis, wait_for
-from tests.test_delivery_processes import populate
+from tests.support.bulk import populate
+from tests.support.celery_workers import LEASE, celery_runs, delivered, wait_for
+from tests.support.processes import ROOT, child_env, database_url
+
+celery = pytest.importorskip(
+    "celery", reason="Celery is not installed: pip install 'notify_admin[celery]'"
+)
+redis = pytest.importorskip("redis", reason="redis-py is not installed")
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def sms():
-    from tests.fakes import FakeTwilioServer
-
-    with FakeTwilioServer() as server:
-        yield server
 
 
 def free_port():
@@ -41,14 +38,14 @@ def free_port():
 
 
 def test_the_broker_restarted_mid_run_loses_and_repeats_nothing(
-    django_db_setup, sms, tmp_path
+    django_db_setup, sms_server, tmp_path
 ):
     """A private, non-persistent redis-server (not the shared one): killed and
     started again while a worker is in the middle of a run."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("redis-server is not installed: the broker cannot be restarted")
-    sms.latency = 0.05
+    sms_server.latency = 0.05
     port = free_port()
     broker = f"redis://127.0.0.1:{port}/0"
     redis_args = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
@@ -64,7 +61,7 @@ def test_the_broker_restarted_mid_run_loses_and_repeats_nothing(
     log_path = tmp_path / "worker.log"
     env = child_env(
         DATABASE_URL=database_url(),
-        NA_TWILIO_URL=sms.url,
+        NA_TWILIO_URL=sms_server.url,
         NA_LEASE_SECONDS=LEASE,
         NA_BROKER_URL=broker,
     )
@@ -100,7 +97,7 @@ def test_the_broker_restarted_mid_run_loses_and_repeats_nothing(
         assert wait_for(lambda: " ready." in log_path.read_text(), timeout=90)
         expected = populate({"twilio": 1500})
         sender.send_task("notify_admin.deliver_due", kwargs={"batch_size": 100})
-        assert wait_for(lambda: len(sms.messages) >= 300, timeout=60)
+        assert wait_for(lambda: len(sms_server.messages) >= 300, timeout=60)
         broker_process.kill()
         broker_process.wait()
         time.sleep(1)
@@ -112,7 +109,7 @@ def test_the_broker_restarted_mid_run_loses_and_repeats_nothing(
         assert wait_for(lambda: celery_runs().count() >= 2, timeout=90), (
             log_path.read_text()[-3000:]
         )
-        assert sms.received("to") == dict.fromkeys(expected, 1)
+        assert sms_server.received("to") == dict.fromkeys(expected, 1)
         assert worker.poll() is None
     finally:
         sender.close()

@@ -4,30 +4,16 @@ create_email_target_user_records."""
 import signal
 import subprocess
 import sys
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from notify_admin.models import DeliveryRun, Notification, TargetUserRecord
-from tests.processes import ROOT, child_env, start
+from tests.support.processes import ROOT, child_env, start
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def due(make_user, make_record):
-    def make(module="email", **kwargs):
-        record = make_record(make_user(), module)
-        kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
-        return Notification.objects.create(
-            user_target=record, title="Due", body="Body", **kwargs
-        )
-
-    return make
 
 
 def run(*args):

@@ -6,64 +6,23 @@ overlapping workers is the PostgreSQL (FOR UPDATE SKIP LOCKED) story.
 
 import signal
 import time
-from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from notify_admin.models import (
     DeliveryAttempt,
     DeliveryRun,
     Notification,
-    NotificationTarget,
-    TargetUserRecord,
 )
-from tests.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
-from tests.processes import child_env, database_url, start
+from tests.support.bulk import populate
+from tests.support.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
+from tests.support.processes import child_env, database_url, start
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def phone(n):
-    return f"+1415555{n:04d}"
-
-
-def populate(counts):
-    """Bulk-create due notifications: {"email": n, "twilio": n, "expo": n}."""
-    targets = {t.notification_module_name: t for t in NotificationTarget.objects.all()}
-    address = {
-        "email": lambda n: f"user{n}@example.com",
-        "twilio": phone,
-        "expo": lambda n: f"ExponentPushToken[token-{n}]",
-    }
-    users, records = [], []
-    n = 0
-    for module, count in counts.items():
-        for _ in range(count):
-            n += 1
-            users.append(
-                get_user_model()(username=f"u{n}", email=f"user{n}@example.com")
-            )
-            records.append((module, address[module](n)))
-    users = get_user_model().objects.bulk_create(users)
-    records = TargetUserRecord.objects.bulk_create(
-        TargetUserRecord(user=user, target=targets[module], target_user_id=to)
-        for user, (module, to) in zip(users, records, strict=True)
-    )
-    due = timezone.now() - timedelta(seconds=1)
-    Notification.objects.bulk_create(
-        (
-            Notification(user_target=r, title="t", body="b", scheduled_delivery=due)
-            for r in records
-        ),
-        batch_size=1000,
-    )
-    return {r.target_user_id for r in records}
 
 
 def test_four_processes_at_once_send_each_notification_exactly_once():

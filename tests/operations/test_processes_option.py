@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
-from tests.fakes import FakeTwilioServer
-from tests.processes import child_env, database_url, start
-from tests.test_delivery_processes import populate
+from tests.support.bulk import populate
+from tests.support.fakes import FakeTwilioServer
+from tests.support.processes import child_env, database_url, start
 
 
 @pytest.mark.parametrize("bad", ["0", "-2", "two"])

@@ -19,9 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
-from tests.fakes import FakeTwilioServer
-from tests.processes import child_env, database_url, start
-from tests.reliability_tally import tally
+from tests.support.bulk import populate
+from tests.support.fakes import FakeTwilioServer
+from tests.support.invariants import assert_consistent
+from tests.support.processes import child_env, database_url, start
+from tests.support.reliability_tally import tally
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,7 @@ ADDRESS = {
 
 
 @pytest.fixture
-def due(make_user, make_record):
+def fault_rows(make_user, make_record):
     """Due notifications of one channel: a fresh one and one on its last try."""
 
     def make(module, count=2):
@@ -65,20 +67,6 @@ def run_command(*args):
 
 def received_addresses(fake):
     return fake.received("to")
-
-
-def assert_consistent(received, now=None):
-    """The invariants every fault case ends with."""
-    now = now or timezone.now()
-    for notification in Notification.objects.select_related("user_target"):
-        address = notification.user_target.target_user_id
-        # Nobody holds a row past its lease.
-        assert notification.claim_token is None or notification.claimed_until < now
-        if notification.status == Notification.DELIVERED:
-            assert received.get(address, 0) >= 1, address
-        if notification.status != Notification.SCHEDULED:
-            latest = notification.attempts.order_by("-attempted_at").first()
-            assert latest is not None and latest.outcome == notification.status
 
 
 class GarbageServer:
@@ -172,9 +160,9 @@ def recover_and_check(fake, fault):
 
 
 @pytest.mark.parametrize(("module", "fault"), list(fault_cases()))
-def test_http_provider_fault(module, fault, due, request):
+def test_http_provider_fault(module, fault, fault_rows, request):
     fake = request.getfixturevalue(f"fake_{module}")
-    due(module)
+    fault_rows(module)
     HTTP_FAULTS[fault](fake)
     tally("faults injected")
     out, err = run_command()
@@ -195,8 +183,8 @@ SMTP_FAULTS = {
 
 
 @pytest.mark.parametrize("fault", SMTP_FAULTS)
-def test_smtp_server_error_is_retried(fault, due, fake_smtp):
-    due("email")
+def test_smtp_server_error_is_retried(fault, fault_rows, fake_smtp):
+    fault_rows("email")
     fake_smtp.data_reply = SMTP_FAULTS[fault]
     tally("faults injected")
     out, err = run_command()
@@ -208,8 +196,8 @@ def test_smtp_server_error_is_retried(fault, due, fake_smtp):
     assert set(fake_smtp.received().values()) == {1}
 
 
-def test_smtp_permanent_rejection_fails_without_retry(due, fake_smtp):
-    due("email")
+def test_smtp_permanent_rejection_fails_without_retry(fault_rows, fake_smtp):
+    fault_rows("email")
     fake_smtp.data_reply = "554 5.6.0 Message rejected"
     tally("faults injected")
     out, err = run_command()
@@ -220,17 +208,17 @@ def test_smtp_permanent_rejection_fails_without_retry(due, fake_smtp):
     }
 
 
-def test_smtp_server_hanging_past_the_timeout(due, fake_smtp, settings):
+def test_smtp_server_hanging_past_the_timeout(fault_rows, fake_smtp, settings):
     settings.EMAIL_TIMEOUT = 0.5
     fake_smtp.latency = 1.5
     tally("faults injected")
-    due("email")
+    fault_rows("email")
     out, err = run_command()
     check_fault_run("email", fake_smtp, out, err, "timed out")
 
 
-def test_smtp_server_refusing_connections(due, fake_smtp):
-    due("email")
+def test_smtp_server_refusing_connections(fault_rows, fake_smtp):
+    fault_rows("email")
     fake_smtp.stop()
     tally("faults injected")
     out, err = run_command()
@@ -241,8 +229,8 @@ def test_smtp_server_refusing_connections(due, fake_smtp):
     assert set(fake_smtp.received().values()) == {1}
 
 
-def test_smtp_server_answering_garbage(due, fake_smtp, settings):
-    due("email")
+def test_smtp_server_answering_garbage(fault_rows, fake_smtp, settings):
+    fault_rows("email")
     tally("faults injected")
     with GarbageServer() as garbage:
         settings.EMAIL_PORT = garbage.port
@@ -283,8 +271,6 @@ def allow_connections(allowed):
 
 
 def populate_sms(count):
-    from tests.test_delivery_processes import populate
-
     return populate({"twilio": count})
 
 
@@ -375,9 +361,9 @@ def test_database_gone_for_good_leaves_the_batch_leased_then_sent_again():
 
 
 def test_smtp_421_closes_the_connection_and_the_rest_of_the_batch_reconnects(
-    due, fake_smtp
+    fault_rows, fake_smtp
 ):
-    first, second = due("email")
+    first, second = fault_rows("email")
     Notification.objects.filter(pk=second.pk).update(retry_attempts=0)
     Notification.objects.filter(pk=first.pk).update(
         scheduled_delivery=timezone.now() - timedelta(minutes=5)

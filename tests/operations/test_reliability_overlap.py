@@ -16,11 +16,11 @@ from django.db import connections
 
 from notify_admin.delivery import send_now
 from notify_admin.models import DeliveryAttempt, DeliveryRun, Notification
-from tests.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
-from tests.processes import child_env, database_url, start
-from tests.reliability_tally import tally
-from tests.test_delivery_processes import populate
-from tests.test_reliability_faults import assert_consistent
+from tests.support.bulk import populate
+from tests.support.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
+from tests.support.invariants import assert_consistent
+from tests.support.processes import child_env, database_url, start
+from tests.support.reliability_tally import tally
 
 pytestmark = [
     pytest.mark.postgres,

@@ -19,7 +19,7 @@ RECENT = timezone.now() - timedelta(days=5)
 
 
 @pytest.fixture
-def rows(make_user, make_record):
+def cases(make_user, make_record):
     """One notification per case, each with one attempt, named by case."""
     record = make_record(make_user())
     old_run = DeliveryRun.objects.create(started_at=OLD, finished_at=OLD)
@@ -64,13 +64,13 @@ def remaining_titles():
     return sorted(Notification.objects.values_list("title", flat=True))
 
 
-def test_purge_deletes_old_terminal_rows_with_their_attempts_and_old_runs(rows):
+def test_purge_deletes_old_terminal_rows_with_their_attempts_and_old_runs(cases):
     out = StringIO()
     call_command("purge_notifications", "--older-than", "30", stdout=out)
     assert out.getvalue().startswith(
         "Deleted 4 notification(s), 4 delivery attempt(s) and 2 delivery run(s)"
     )
-    kept_ids = {rows[name].pk for name in KEPT}
+    kept_ids = {cases[name].pk for name in KEPT}
     assert set(Notification.objects.values_list("pk", flat=True)) == kept_ids
     # The kept rows keep their attempts; the attempts lose their purged run.
     assert set(DeliveryAttempt.objects.values_list("notification", flat=True)) == (
@@ -78,14 +78,14 @@ def test_purge_deletes_old_terminal_rows_with_their_attempts_and_old_runs(rows):
     )
     assert not DeliveryAttempt.objects.filter(run__isnull=False).exists()
     assert list(DeliveryRun.objects.values_list("pk", flat=True)) == [
-        rows["recent_run"].pk
+        cases["recent_run"].pk
     ]
     # The leased row is untouched, lease and all.
-    leased = Notification.objects.get(pk=rows["old_failed_leased"].pk)
+    leased = Notification.objects.get(pk=cases["old_failed_leased"].pk)
     assert leased.claim_token is not None
 
 
-def test_dry_run_counts_and_changes_nothing(rows):
+def test_dry_run_counts_and_changes_nothing(cases):
     before = remaining_titles()
     out = StringIO()
     call_command("purge_notifications", "--older-than", "30", "--dry-run", stdout=out)
@@ -97,7 +97,7 @@ def test_dry_run_counts_and_changes_nothing(rows):
     assert DeliveryRun.objects.count() == 3
 
 
-def test_small_batches_delete_the_same_rows(rows):
+def test_small_batches_delete_the_same_rows(cases):
     result = purge(30, batch_size=1)
     assert (result.notifications, result.attempts, result.runs) == (4, 4, 2)
     assert Notification.objects.count() == len(KEPT)
@@ -136,7 +136,7 @@ def test_queries_grow_with_batches_not_with_rows(make_user, make_record):
     assert two - one == three - two > 0
 
 
-def test_the_setting_gives_the_default_age(rows, settings):
+def test_the_setting_gives_the_default_age(cases, settings):
     settings.NOTIFICATION_SYSTEM_PURGE_AFTER_DAYS = 200
     out = StringIO()
     call_command("purge_notifications", stdout=out)
@@ -148,14 +148,14 @@ def test_the_setting_gives_the_default_age(rows, settings):
 
 
 @pytest.mark.parametrize("bad", ["0", "-3", "abc", "nan", "inf", "0.5"])
-def test_bad_age_is_refused_and_changes_nothing(rows, bad):
+def test_bad_age_is_refused_and_changes_nothing(cases, bad):
     before = remaining_titles()
     with pytest.raises(CommandError, match="older-than"):
         call_command("purge_notifications", "--older-than", bad)
     assert remaining_titles() == before
 
 
-def test_bad_setting_is_a_clear_error(rows, settings):
+def test_bad_setting_is_a_clear_error(cases, settings):
     settings.NOTIFICATION_SYSTEM_PURGE_AFTER_DAYS = "soon"
     with pytest.raises(CommandError, match="NOTIFICATION_SYSTEM_PURGE_AFTER_DAYS"):
         call_command("purge_notifications")

@@ -1,5 +1,5 @@
 """The Celery tasks' wiring, the beat schedule and the background-send page,
-without a worker (tests/test_celery.py runs real workers)."""
+without a worker (tests/operations/test_celery.py runs real workers)."""
 
 import subprocess
 import sys
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from notify_admin.background import SALT
 from notify_admin.models import DeliveryRun, Notification
-from tests.processes import ROOT
+from tests.support.processes import ROOT
 
 celery = pytest.importorskip(
     "celery", reason="Celery is not installed: pip install 'notify_admin[celery]'"
@@ -155,8 +155,8 @@ def test_send_selected_tries_rows_held_by_another_run_once_more(
     make_user, make_record, settings
 ):
     """The retry decision only (run locally with ``apply``; the workers'
-    behaviour is in tests/test_celery.py): rows another run holds are skipped,
-    and the task retries once for them, then gives up."""
+    behaviour is in tests/operations/test_celery.py): rows another run holds are
+    skipped, and the task retries once for them, then gives up."""
     settings.NOTIFICATION_SYSTEM_LEASE_SECONDS = 60
     record = make_record(make_user())
     free, held = (

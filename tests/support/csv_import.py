@@ -1,12 +1,12 @@
-"""Shared fixtures and helpers for the CSV import/export tests.
-
-Loaded by the test modules through ``pytest_plugins`` after they import its
-helpers, so pytest cannot rewrite its asserts: PYTEST_DONT_REWRITE.
+"""Helpers for the CSV import/export tests (tests/imports/, and the hostile
+input walk in tests/admin/): fixture files, upload and confirm through the
+admin, export form data, a staff user with record permissions, a snapshot of
+every record. The fixtures ``people``, ``existing`` and ``importer`` are in
+tests/imports/conftest.py.
 """
 
 from pathlib import Path
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +15,7 @@ from django.urls import reverse
 from notify_admin.imports.records import TargetUserRecordResource
 from notify_admin.models import TargetUserRecord
 
-CSV_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
+CSV_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "csv"
 FORMAT_INDEX = {"csv": "0", "tsv": "1", "json": "2"}
 IMPORT_URL = "admin:notify_admin_targetuserrecord_import"
 PROCESS_URL = "admin:notify_admin_targetuserrecord_process_import"
@@ -39,27 +39,6 @@ def snapshot():
     )
 
 
-@pytest.fixture
-def people(db):
-    User = get_user_model()
-    return {
-        name: User.objects.create_user(name, f"{name}@example.com")
-        for name in ("alice", "bob", "carol")
-    }
-
-
-@pytest.fixture
-def existing(people, targets):
-    """One record that must survive every failed import untouched."""
-    return TargetUserRecord.objects.create(
-        user=people["bob"],
-        target=targets["email"],
-        target_user_id="bob@example.com",
-        description="Keep me",
-        active=True,
-    )
-
-
 def staff_user(*codenames, username="staff"):
     user = get_user_model().objects.create_user(
         username, f"{username}@example.com", "pw", is_staff=True
@@ -79,12 +58,6 @@ ALL_RECORD_PERMS = (
     "import_targetuserrecord",
     "export_targetuserrecord",
 )
-
-
-@pytest.fixture
-def importer(client, people):
-    client.force_login(staff_user(*ALL_RECORD_PERMS))
-    return client
 
 
 def upload(client, data, name="records.csv", fmt="csv", user_field="username"):

@@ -11,7 +11,7 @@ import shlex
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SECTION = "## Deploying the console"
 # What a test machine must set differently from README's example values.
