@@ -12,6 +12,7 @@ from tests.support.browser import (
     carry_serialized_contents,
     sync_playwright,
 )
+from tests.support.browser_pages import watch_csp
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +37,15 @@ def browser(django_db_setup):
 
 @pytest.fixture
 def page(browser):
+    """A page at 1,440 px wide; the test fails if any page it opened broke the
+    console's Content-Security-Policy (tests/settings.py turns it on)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.csp_violations = watch_csp(context, page)
     yield page
     context.close()
+    assert page.csp_violations == [], "Content-Security-Policy violations"
 
 
 @pytest.fixture
