@@ -15,14 +15,10 @@ from notify_admin.models import (
     RecipientSettings,
     TargetUserRecord,
 )
-from tests import test_browser as shared
-from tests.browser.pages import shoot
+from tests.support.browser import BROWSER_MARKS, log_in
+from tests.support.browser_pages import shoot
 
-browser = shared.browser
-page = shared.page
-screenshots = shared.screenshots
-log_in = shared.log_in
-pytestmark = shared.pytestmark
+pytestmark = BROWSER_MARKS
 
 
 def consent_world(django_user_model):

@@ -19,8 +19,7 @@ from notify_admin.models import (
     NotificationCategory,
     RecipientSettings,
 )
-
-from .helpers import category
+from tests.support.consent import category
 
 pytestmark = pytest.mark.django_db
 

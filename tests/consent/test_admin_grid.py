@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notify_admin.models import NotificationPreference
-
-from .helpers import category
+from tests.support.consent import category
 
 pytestmark = pytest.mark.django_db
 

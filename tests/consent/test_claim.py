@@ -18,15 +18,14 @@ from notify_admin.models import (
     NotificationOptOut,
     NotificationPreference,
 )
-
-from .helpers import category, quiet_now
+from tests.support.consent import category, quiet_now
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def due(make_user, make_record):
-    """A due notification for a new user (email unless ``module`` says)."""
+def due_for_consent(make_user, make_record):
+    """A due_for_consent notification for a new user (email unless ``module`` says)."""
 
     def make(module="email", user=None, **kwargs):
         record = make_record(user or make_user(), module)
@@ -45,10 +44,12 @@ def refreshed(notification):
     return notification
 
 
-def test_a_preference_turned_off_after_creation_stops_the_send(due, targets):
+def test_a_preference_turned_off_after_creation_stops_the_send(
+    due_for_consent, targets
+):
     news = category("news")
-    row = due(category=news)
-    sent_before = due(category=news)
+    row = due_for_consent(category=news)
+    sent_before = due_for_consent(category=news)
     # Turned off after the row was created, before it was delivered.
     NotificationPreference.objects.create(
         user=row.user_target.user, category=news, target=targets["email"], enabled=False
@@ -64,10 +65,13 @@ def test_a_preference_turned_off_after_creation_stops_the_send(due, targets):
     assert DeliveryRun.objects.get().opted_out == 1
 
 
-def test_preferences_are_per_channel(due, make_user, targets):
+def test_preferences_are_per_channel(due_for_consent, make_user, targets):
     news = category("news")
     user = make_user()
-    email, sms = due(user=user, category=news), due("twilio", user=user, category=news)
+    email, sms = (
+        due_for_consent(user=user, category=news),
+        due_for_consent("twilio", user=user, category=news),
+    )
     NotificationPreference.objects.create(
         user=user, category=news, target=targets["twilio"], enabled=False
     )
@@ -76,10 +80,10 @@ def test_preferences_are_per_channel(due, make_user, targets):
     assert refreshed(email).status == "DELIVERED"
 
 
-def test_a_category_off_by_default_on_a_channel(due, targets, make_user):
+def test_a_category_off_by_default_on_a_channel(due_for_consent, targets, make_user):
     promo = category("promo", off_on=[targets["email"]])
-    blocked = due(category=promo)
-    opted_in = due(category=promo)
+    blocked = due_for_consent(category=promo)
+    opted_in = due_for_consent(category=promo)
     NotificationPreference.objects.create(
         user=opted_in.user_target.user,
         category=promo,
@@ -94,9 +98,9 @@ def test_a_category_off_by_default_on_a_channel(due, targets, make_user):
     assert refreshed(opted_in).status == "DELIVERED"
 
 
-def test_a_critical_category_cannot_be_turned_off(due, targets):
+def test_a_critical_category_cannot_be_turned_off(due_for_consent, targets):
     security = category("security", critical=True, off_on=[targets["email"]])
-    row = due(category=security)
+    row = due_for_consent(category=security)
     NotificationPreference.objects.create(
         user=row.user_target.user,
         category=security,
@@ -107,9 +111,9 @@ def test_a_critical_category_cannot_be_turned_off(due, targets):
     assert refreshed(row).status == "DELIVERED"
 
 
-def test_the_opt_out_stays_the_master_switch_even_for_critical(due):
+def test_the_opt_out_stays_the_master_switch_even_for_critical(due_for_consent):
     security = category("security", critical=True)
-    row = due(category=security)
+    row = due_for_consent(category=security)
     # Opted out through a queryset update, as a host's own code might: the
     # claim still sees it.
     NotificationOptOut.objects.bulk_create(
@@ -119,14 +123,14 @@ def test_the_opt_out_stays_the_master_switch_even_for_critical(due):
     assert (refreshed(row).status, row.opted_out_reason) == ("OPTED_OUT", "opt_out")
 
 
-def test_saving_an_opt_out_gives_its_reason(due):
-    row = due()
+def test_saving_an_opt_out_gives_its_reason(due_for_consent):
+    row = due_for_consent()
     NotificationOptOut.objects.create(user=row.user_target.user, active=True)
     assert (refreshed(row).status, row.opted_out_reason) == ("OPTED_OUT", "opt_out")
 
 
-def test_an_address_that_sent_stop_is_opted_out_not_dead(due):
-    row = due("twilio")
+def test_an_address_that_sent_stop_is_opted_out_not_dead(due_for_consent):
+    row = due_for_consent("twilio")
     record = row.user_target
     record.active, record.stopped_at = False, timezone.now()
     record.save()
@@ -134,16 +138,18 @@ def test_an_address_that_sent_stop_is_opted_out_not_dead(due):
     assert (result.opted_out, result.inactive) == (1, 0)
     assert (refreshed(row).status, row.opted_out_reason) == ("OPTED_OUT", "channel")
     # An address made inactive for another reason keeps the old outcome.
-    other = due("twilio")
+    other = due_for_consent("twilio")
     other.user_target.active = False
     other.user_target.save()
     assert deliver_due().inactive == 1
     assert refreshed(other).status == "INACTIVE_DEVICE"
 
 
-def test_send_now_checks_preferences_too(due, targets):
+def test_send_now_checks_preferences_too(due_for_consent, targets):
     news = category("news")
-    row = due(category=news, scheduled_delivery=timezone.now() + dt.timedelta(days=1))
+    row = due_for_consent(
+        category=news, scheduled_delivery=timezone.now() + dt.timedelta(days=1)
+    )
     NotificationPreference.objects.create(
         user=row.user_target.user, category=news, target=targets["email"], enabled=False
     )
@@ -155,8 +161,10 @@ def test_send_now_checks_preferences_too(due, targets):
 # -- quiet hours and blackout periods ------------------------------------------------
 
 
-def test_quiet_hours_defer_a_row_without_spending_a_retry(due):
-    row = due(status="RETRY", retry_attempts=2, attempted_delivery=timezone.now())
+def test_quiet_hours_defer_a_row_without_spending_a_retry(due_for_consent):
+    row = due_for_consent(
+        status="RETRY", retry_attempts=2, attempted_delivery=timezone.now()
+    )
     settings_row = quiet_now(row.user_target.user, "Europe/Paris")
     result = deliver_due()
     assert (result.claimed, result.deferred, result.delivered) == (1, 1, 0)
@@ -171,12 +179,12 @@ def test_quiet_hours_defer_a_row_without_spending_a_retry(due):
     assert end.time() == settings_row.quiet_hours_end
     assert not DeliveryAttempt.objects.exists()
     assert DeliveryRun.objects.get().deferred == 1
-    # Not due again until then: the next run leaves it.
+    # Not due_for_consent again until then: the next run leaves it.
     assert deliver_due().claimed == 0
 
 
-def test_a_deferred_row_goes_once_its_window_is_over(due):
-    row = due()
+def test_a_deferred_row_goes_once_its_window_is_over(due_for_consent):
+    row = due_for_consent()
     quiet_now(row.user_target.user)
     deliver_due()
     row = refreshed(row)
@@ -188,9 +196,9 @@ def test_a_deferred_row_goes_once_its_window_is_over(due):
     assert refreshed(row).status == "DELIVERED"
 
 
-def test_critical_categories_ignore_quiet_hours_and_blackouts(due):
+def test_critical_categories_ignore_quiet_hours_and_blackouts(due_for_consent):
     security = category("security", critical=True)
-    row = due(category=security)
+    row = due_for_consent(category=security)
     quiet_now(row.user_target.user)
     today = timezone.now().date()
     BlackoutPeriod.objects.create(
@@ -201,8 +209,8 @@ def test_critical_categories_ignore_quiet_hours_and_blackouts(due):
     assert deliver_due().delivered == 1
 
 
-def test_a_blackout_period_holds_non_critical_rows(due):
-    row = due()
+def test_a_blackout_period_holds_non_critical_rows(due_for_consent):
+    row = due_for_consent()
     today = timezone.now().date()
     BlackoutPeriod.objects.create(
         name="Release freeze",
@@ -218,15 +226,15 @@ def test_a_blackout_period_holds_non_critical_rows(due):
     )
 
 
-def test_the_site_default_quiet_hours(due, settings):
-    row = due()
+def test_the_site_default_quiet_hours(due_for_consent, settings):
+    row = due_for_consent()
     now = timezone.now().astimezone(dt.UTC)
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS = {
         "time_zone": "UTC",
         "start": (now - dt.timedelta(hours=1)).strftime("%H:%M"),
         "end": (now + dt.timedelta(hours=1)).strftime("%H:%M"),
     }
-    other = due()
+    other = due_for_consent()
     # A user whose own row says "no quiet hours" (same start and end).
     from notify_admin.models import RecipientSettings
 
@@ -257,10 +265,10 @@ def hook(user_ids):
     }
 
 
-def test_the_quiet_hours_hook(due, settings):
+def test_the_quiet_hours_hook(due_for_consent, settings):
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = f"{__name__}.hook"
     HOOK_CALLS.clear()
-    rows = [due() for _ in range(3)]
+    rows = [due_for_consent() for _ in range(3)]
     assert deliver_due().deferred == 3
     # One call for the batch, with every user.
     assert len(HOOK_CALLS) == 1 and len(HOOK_CALLS[0]) == 3
@@ -272,8 +280,10 @@ def broken_hook(user_ids):
     raise RuntimeError("the host's user service is down")
 
 
-def test_a_failing_hook_falls_back_to_the_site_default(due, settings, caplog):
+def test_a_failing_hook_falls_back_to_the_site_default(
+    due_for_consent, settings, caplog
+):
     settings.NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK = f"{__name__}.broken_hook"
-    due()
+    due_for_consent()
     assert deliver_due().delivered == 1
     assert "NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK failed" in caplog.text

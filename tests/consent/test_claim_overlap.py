@@ -17,10 +17,9 @@ from notify_admin.models import (
     NotificationTarget,
     TargetUserRecord,
 )
-from tests.fakes import FakeSMTPServer
-from tests.processes import child_env, database_url, start
-
-from .helpers import category, quiet_now
+from tests.support.consent import category, quiet_now
+from tests.support.fakes import FakeSMTPServer
+from tests.support.processes import child_env, database_url, start
 
 pytestmark = [
     pytest.mark.postgres,

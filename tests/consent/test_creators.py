@@ -6,8 +6,7 @@ from django.contrib.auth import get_user_model
 from notify_admin.creators import create_notification
 from notify_admin.exceptions import NotificationsNotCreated
 from notify_admin.models import Notification
-
-from .helpers import category
+from tests.support.consent import category
 
 pytestmark = pytest.mark.django_db
 

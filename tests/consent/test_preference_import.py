@@ -11,9 +11,8 @@ from django.urls import reverse
 
 from notify_admin.imports.preferences import NotificationPreferenceResource
 from notify_admin.models import NotificationPreference
-from tests.csv_helpers import export_form_data, staff_user
-
-from .helpers import category
+from tests.support.consent import category
+from tests.support.csv_import import export_form_data, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ PERMS = (
 
 
 @pytest.fixture
-def world(make_user, targets):
+def preference_world(make_user, targets):
     people = {name: make_user(username=name) for name in ("alice", "bob")}
     cats = {"news": category("news"), "security": category("security", critical=True)}
     NotificationPreference.objects.create(
@@ -40,7 +39,7 @@ def world(make_user, targets):
 
 
 @pytest.fixture
-def staff(client, world):
+def preference_staff(client, preference_world):
     client.force_login(staff_user(*PERMS))
     return client
 
@@ -71,7 +70,7 @@ def snapshot():
     )
 
 
-def test_a_clean_file_previews_then_imports(staff, world):
+def test_a_clean_file_previews_then_imports(preference_staff, preference_world):
     text = (
         "user,category,target,enabled\n"
         "alice,news,Email,no\n"
@@ -79,11 +78,11 @@ def test_a_clean_file_previews_then_imports(staff, world):
         "bob,news,Email,false\n"
         "bob,security,Email,yes\n"
     )
-    response = upload(staff, text)
+    response = upload(preference_staff, text)
     body = response.content.decode()
     assert "4 row(s): 3 new, 1 updated, 0 unchanged, 0 invalid." in body
     assert NotificationPreference.objects.count() == 1
-    response = confirm(staff, response)
+    response = confirm(preference_staff, response)
     assert response.status_code == 302
     got = {
         (p.user.username, p.category.key, p.target.name): p.enabled
@@ -100,7 +99,7 @@ def test_a_clean_file_previews_then_imports(staff, world):
     flags = sorted(LogEntry.objects.values_list("action_flag", flat=True))
     assert flags.count(ADDITION) == 3 and flags.count(CHANGE) == 1
     # The same file again: all unchanged, nothing to confirm.
-    body = upload(staff, text).content.decode()
+    body = upload(preference_staff, text).content.decode()
     assert "0 new, 0 updated, 4 unchanged" in body and "Confirm import" not in body
 
 
@@ -123,27 +122,29 @@ def test_a_clean_file_previews_then_imports(staff, world):
     ],
 )
 def test_a_bad_row_names_its_line_and_nothing_is_imported(
-    staff, world, row, line_error
+    preference_staff, preference_world, row, line_error
 ):
     before = snapshot()
     text = (
         f"user,category,target,enabled\nalice,news,Email,no\n{row}\nbob,news,Email,no\n"
     )
-    response = upload(staff, text)
+    response = upload(preference_staff, text)
     body = response.content.decode().replace("&#x27;", "'")
     assert line_error in body, body[body.find("na-import-errors") :][:800]
     assert "Nothing was imported" in body and "Confirm import" not in body
     assert snapshot() == before
 
 
-def test_a_missing_column_is_named(staff, world):
-    body = upload(staff, "user,category,enabled\nalice,news,no\n").content.decode()
+def test_a_missing_column_is_named(preference_staff, preference_world):
+    body = upload(
+        preference_staff, "user,category,enabled\nalice,news,no\n"
+    ).content.decode()
     assert "Missing required column(s): target" in body
 
 
-def test_export_has_readable_columns(staff, world, targets):
+def test_export_has_readable_columns(preference_staff, preference_world, targets):
     data = export_form_data(NotificationPreferenceResource)
-    response = staff.post(reverse(EXPORT), data)
+    response = preference_staff.post(reverse(EXPORT), data)
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
@@ -152,10 +153,13 @@ def test_export_has_readable_columns(staff, world, targets):
         ["bob", "news", "Email", "true"],
     ]
     # The export imports back unchanged.
-    assert "0 new, 0 updated, 1 unchanged" in upload(staff, body).content.decode()
+    assert (
+        "0 new, 0 updated, 1 unchanged"
+        in upload(preference_staff, body).content.decode()
+    )
 
 
-def test_import_and_export_need_their_permissions(client, world):
+def test_import_and_export_need_their_permissions(client, preference_world):
     client.force_login(staff_user("view_notificationpreference", username="viewer"))
     assert client.get(reverse(IMPORT)).status_code == 403
     assert (

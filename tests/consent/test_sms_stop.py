@@ -16,7 +16,7 @@ from notify_admin.models import (
     InboundMessage,
     Notification,
 )
-from tests.fakes.twilio import TEST_AUTH_TOKEN
+from tests.support.fakes.twilio import TEST_AUTH_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ NUMBER = "+14155552671"
 
 
 @pytest.fixture(autouse=True)
-def public_url(settings):
+def sms_public_url(settings):
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = PUBLIC_URL
 
 
@@ -61,7 +61,7 @@ def post(client, data, signature=None):
 
 
 @pytest.fixture
-def people(make_user, make_record):
+def sms_people(make_user, make_record):
     """Two users sharing NUMBER (a family phone), one with another number."""
     ann, bob, cy = make_user(), make_user(), make_user()
     return {
@@ -77,19 +77,19 @@ def fresh(record):
     return record
 
 
-def test_stop_makes_that_numbers_records_inactive_with_the_reason(client, people):
+def test_stop_makes_that_numbers_records_inactive_with_the_reason(client, sms_people):
     response = post(client, form())
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
     assert response.content.decode().endswith("<Response></Response>")
     for name in ("ann", "bob"):
-        record = fresh(people[name])
+        record = fresh(sms_people[name])
         assert (record.active, record.inactive_reason) == (
             False,
             "Opted out: the number sent STOP.",
         )
         assert record.stopped_at is not None and record.inactivated_at is not None
-    assert fresh(people["cy"]).active and fresh(people["ann_email"]).active
+    assert fresh(sms_people["cy"]).active and fresh(sms_people["ann_email"]).active
     message = InboundMessage.objects.get()
     assert (message.from_number, message.opt_out_type, message.records_changed) == (
         NUMBER,
@@ -99,17 +99,19 @@ def test_stop_makes_that_numbers_records_inactive_with_the_reason(client, people
     assert message.payload["Body"] == "STOP"
     changes = ConsentChange.objects.all()
     assert {(c.via, c.enabled, c.record_id) for c in changes} == {
-        ("sms_stop", False, people["ann"].pk),
-        ("sms_stop", False, people["bob"].pk),
+        ("sms_stop", False, sms_people["ann"].pk),
+        ("sms_stop", False, sms_people["bob"].pk),
     }
 
 
 def test_after_stop_sms_rows_are_opted_out_and_email_still_goes(
-    client, people, fake_twilio
+    client, sms_people, fake_twilio
 ):
-    sms = Notification.objects.create(user_target=people["ann"], title="t", body="b")
+    sms = Notification.objects.create(
+        user_target=sms_people["ann"], title="t", body="b"
+    )
     email = Notification.objects.create(
-        user_target=people["ann_email"], title="t", body="b"
+        user_target=sms_people["ann_email"], title="t", body="b"
     )
     post(client, form())
     result = deliver_due()
@@ -121,12 +123,12 @@ def test_after_stop_sms_rows_are_opted_out_and_email_still_goes(
     assert fake_twilio.messages == []
 
 
-def test_start_makes_them_active_again(client, people, fake_twilio):
+def test_start_makes_them_active_again(client, sms_people, fake_twilio):
     post(client, form())
     response = post(client, form(body="UNSTOP", opt_out_type="START"))
     assert response.status_code == 200
     for name in ("ann", "bob"):
-        record = fresh(people[name])
+        record = fresh(sms_people[name])
         assert (record.active, record.stopped_at, record.inactive_reason) == (
             True,
             None,
@@ -134,13 +136,13 @@ def test_start_makes_them_active_again(client, people, fake_twilio):
         )
     assert InboundMessage.objects.get(opt_out_type="START").records_changed == 2
     assert ConsentChange.objects.filter(via="sms_start", enabled=True).count() == 2
-    Notification.objects.create(user_target=people["bob"], title="t", body="back")
+    Notification.objects.create(user_target=sms_people["bob"], title="t", body="back")
     assert deliver_due().delivered == 1
     assert [m["to"] for m in fake_twilio.messages] == [NUMBER]
 
 
-def test_start_leaves_a_dead_address_inactive(client, people):
-    dead = people["cy"]
+def test_start_leaves_a_dead_address_inactive(client, sms_people):
+    dead = sms_people["cy"]
     dead.active, dead.inactive_reason = False, "Dead address: undelivered (30006)."
     dead.save()
     post(client, form(opt_out_type="START", number=dead.target_user_id))
@@ -158,9 +160,11 @@ def test_start_leaves_a_dead_address_inactive(client, people):
         ("STOP", "bogus", True),
     ],
 )
-def test_only_twilios_opt_out_type_counts(client, people, body, opt_out_type, active):
+def test_only_twilios_opt_out_type_counts(
+    client, sms_people, body, opt_out_type, active
+):
     assert post(client, form(body=body, opt_out_type=opt_out_type)).status_code == 200
-    assert fresh(people["ann"]).active is active
+    assert fresh(sms_people["ann"]).active is active
     message = InboundMessage.objects.get()
     assert message.body == body
     assert message.opt_out_type == (
@@ -176,7 +180,7 @@ def tampered(data):
 @pytest.mark.parametrize(
     "case", ["missing", "wrong", "tampered field", "signed for another URL"]
 )
-def test_forged_messages_are_refused_before_any_query(client, people, case):
+def test_forged_messages_are_refused_before_any_query(client, sms_people, case):
     data = form()
     signature = {
         "missing": "",
@@ -189,10 +193,10 @@ def test_forged_messages_are_refused_before_any_query(client, people, case):
         response = post(client, data, signature=signature)
     assert response.status_code == 403
     assert len(queries) == 0
-    assert fresh(people["ann"]).active and not InboundMessage.objects.exists()
+    assert fresh(sms_people["ann"]).active and not InboundMessage.objects.exists()
 
 
-def test_a_replayed_message_is_stored_once(client, people):
+def test_a_replayed_message_is_stored_once(client, sms_people):
     data = form(sid="SM" + "1" * 32)
     assert post(client, data).status_code == 200
     assert post(client, data).status_code == 200
@@ -200,7 +204,7 @@ def test_a_replayed_message_is_stored_once(client, people):
     assert ConsentChange.objects.count() == 2
 
 
-def test_bad_requests(client, people, settings):
+def test_bad_requests(client, sms_people, settings):
     assert client.get(inbound_path()).status_code == 405
     big = form(body="x" * 70_000)
     assert post(client, big).status_code == 413
@@ -212,7 +216,7 @@ def test_bad_requests(client, people, settings):
     assert not InboundMessage.objects.exists()
 
 
-def test_the_admin_lists_inbound_messages_escaped(admin_client, client, people):
+def test_the_admin_lists_inbound_messages_escaped(admin_client, client, sms_people):
     post(client, form(body="<script>alert(1)</script> STOP", opt_out_type="STOP"))
     url = reverse("admin:notify_admin_inboundmessage_changelist")
     html = admin_client.get(url).content.decode()

@@ -1,5 +1,5 @@
 """One-click unsubscribe (RFC 8058) and the preference page, through the
-real views: no login, no CSRF for the provider's POST, GET changes nothing,
+real views: no login, no CSRF for the mail_provider's POST, GET changes nothing,
 forged tokens are a 400 before any database read, a replay is harmless."""
 
 import datetime as dt
@@ -25,8 +25,7 @@ from notify_admin.models import (
     NotificationPreference,
     RecipientSettings,
 )
-
-from .helpers import category
+from tests.support.consent import category
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +33,14 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 @pytest.fixture
-def provider():
-    """A mail provider posting the one-click form: no cookies, CSRF checked."""
+def mail_provider():
+    """A mail mail_provider posting the one-click form: no cookies, CSRF checked."""
     return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture
-def ada(make_user, make_record):
-    user = make_user(username="ada")
+def reader(make_user, make_record):
+    user = make_user(username="reader")
     make_record(user)
     make_record(user, "twilio")
     return user
@@ -68,11 +67,13 @@ def state(user):
     }
 
 
-def test_one_click_post_turns_the_category_off_for_email(provider, ada, news, targets):
-    response = provider.post(link(ada, news, targets["email"]), ONE_CLICK)
+def test_one_click_post_turns_the_category_off_for_email(
+    mail_provider, reader, news, targets
+):
+    response = mail_provider.post(link(reader, news, targets["email"]), ONE_CLICK)
     assert response.status_code == 200
     assert "You are unsubscribed" in response.content.decode()
-    assert state(ada) == {("news", "email"): False}
+    assert state(reader) == {("news", "email"): False}
     change = ConsentChange.objects.get()
     assert (
         change.user,
@@ -81,7 +82,7 @@ def test_one_click_post_turns_the_category_off_for_email(provider, ada, news, ta
         change.target,
         change.enabled,
     ) == (
-        ada,
+        reader,
         ConsentChange.ONE_CLICK,
         news,
         targets["email"],
@@ -90,23 +91,25 @@ def test_one_click_post_turns_the_category_off_for_email(provider, ada, news, ta
     assert "news" in change.detail and change.at is not None
 
 
-def test_the_send_stops_afterwards(provider, ada, news, targets):
+def test_the_send_stops_afterwards(mail_provider, reader, news, targets):
     row = Notification.objects.create(
-        user_target=ada.notification_target_user_records.get(target=targets["email"]),
+        user_target=reader.notification_target_user_records.get(
+            target=targets["email"]
+        ),
         title="Weekly news",
         body="...",
         category=news,
         scheduled_delivery=timezone.now() - dt.timedelta(seconds=1),
     )
-    provider.post(link(ada, news, targets["email"]), ONE_CLICK)
+    mail_provider.post(link(reader, news, targets["email"]), ONE_CLICK)
     assert deliver_due().opted_out == 1
     assert not mail.outbox
     row.refresh_from_db()
     assert (row.status, row.opted_out_reason) == ("OPTED_OUT", "preference")
 
 
-def test_get_shows_a_button_and_changes_nothing(client, ada, news, targets):
-    url = link(ada, news, targets["email"])
+def test_get_shows_a_button_and_changes_nothing(client, reader, news, targets):
+    url = link(reader, news, targets["email"])
     response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -119,12 +122,12 @@ def test_get_shows_a_button_and_changes_nothing(client, ada, news, targets):
     assert ConsentChange.objects.get().via == ConsentChange.UNSUBSCRIBE_PAGE
 
 
-def test_replay_changes_nothing_more(provider, ada, news, targets):
-    url = link(ada, news, targets["email"])
-    first = provider.post(url, ONE_CLICK)
-    again = provider.post(url, ONE_CLICK)
+def test_replay_changes_nothing_more(mail_provider, reader, news, targets):
+    url = link(reader, news, targets["email"])
+    first = mail_provider.post(url, ONE_CLICK)
+    again = mail_provider.post(url, ONE_CLICK)
     assert first.status_code == again.status_code == 200
-    assert state(ada) == {("news", "email"): False}
+    assert state(reader) == {("news", "email"): False}
     assert ConsentChange.objects.count() == 1
 
 
@@ -158,12 +161,12 @@ def forged_tokens(user, cat, target):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_forged_or_altered_tokens_are_refused_before_any_query(
-    provider, ada, news, targets, method
+    mail_provider, reader, news, targets, method
 ):
-    for name, token in forged_tokens(ada, news, targets["email"]).items():
+    for name, token in forged_tokens(reader, news, targets["email"]).items():
         url = reverse("notify_admin:unsubscribe", args=[token])
         with CaptureQueriesContext(connection) as queries:
-            response = getattr(provider, method)(url, ONE_CLICK)
+            response = getattr(mail_provider, method)(url, ONE_CLICK)
         assert response.status_code == 400, name
         assert "This link is not valid" in response.content.decode(), name
         assert len(queries) == 0, name
@@ -172,12 +175,12 @@ def test_forged_or_altered_tokens_are_refused_before_any_query(
 
 
 def test_a_link_without_category_turns_every_non_critical_one_off(
-    provider, ada, news, targets
+    mail_provider, reader, news, targets
 ):
     category("promo")
     category("security", critical=True)
-    provider.post(link(ada, None, targets["email"]), ONE_CLICK)
-    assert state(ada) == {
+    mail_provider.post(link(reader, None, targets["email"]), ONE_CLICK)
+    assert state(reader) == {
         ("general", "email"): False,
         ("news", "email"): False,
         ("promo", "email"): False,
@@ -185,33 +188,33 @@ def test_a_link_without_category_turns_every_non_critical_one_off(
     assert ConsentChange.objects.count() == 3
 
 
-def test_a_critical_category_cannot_be_unsubscribed(provider, ada, targets):
+def test_a_critical_category_cannot_be_unsubscribed(mail_provider, reader, targets):
     security = category("security", critical=True)
-    response = provider.post(link(ada, security, targets["email"]), ONE_CLICK)
+    response = mail_provider.post(link(reader, security, targets["email"]), ONE_CLICK)
     assert response.status_code == 200
     assert "cannot be turned off" in response.content.decode()
     assert not NotificationPreference.objects.exists()
 
 
-def test_a_link_of_a_deleted_user_changes_nothing(provider, ada, news, targets):
-    url = link(ada, news, targets["email"])
-    ada.delete()
-    response = provider.post(url, ONE_CLICK)
+def test_a_link_of_a_deleted_user_changes_nothing(mail_provider, reader, news, targets):
+    url = link(reader, news, targets["email"])
+    reader.delete()
+    response = mail_provider.post(url, ONE_CLICK)
     assert response.status_code == 200
     assert "Nothing to unsubscribe from" in response.content.decode()
 
 
-def test_other_methods_are_refused(client, ada, news, targets):
-    assert client.put(link(ada, news, targets["email"])).status_code == 405
+def test_other_methods_are_refused(client, reader, news, targets):
+    assert client.put(link(reader, news, targets["email"])).status_code == 405
 
 
-def test_urls_need_the_public_url(settings, ada, news, targets):
+def test_urls_need_the_public_url(settings, reader, news, targets):
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = ""
-    assert unsubscribe_url(ada.pk, "news", targets["email"].pk) is None
+    assert unsubscribe_url(reader.pk, "news", targets["email"].pk) is None
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = "https://console.example.com/"
-    url = unsubscribe_url(ada.pk, "news", targets["email"].pk)
+    url = unsubscribe_url(reader.pk, "news", targets["email"].pk)
     assert url.startswith("https://console.example.com/notify-admin/unsubscribe/")
-    assert preferences_url(ada).startswith(
+    assert preferences_url(reader).startswith(
         "https://console.example.com/notify-admin/preferences/"
     )
 
@@ -224,12 +227,12 @@ def page(user):
 
 
 @pytest.fixture
-def browser():
+def recipient_browser():
     return Client(enforce_csrf_checks=True)
 
 
-def form_of(browser, url):
-    response = browser.get(url)
+def form_of(recipient_browser, url):
+    response = recipient_browser.get(url)
     assert response.status_code == 200
     html = response.content.decode()
     import re
@@ -245,9 +248,11 @@ def form_of(browser, url):
     return html, data
 
 
-def test_the_page_lists_the_recipients_channels_only(browser, ada, news, targets):
+def test_the_page_lists_the_recipients_channels_only(
+    recipient_browser, reader, news, targets
+):
     category("security", critical=True)
-    html, _data = form_of(browser, page(ada))
+    html, _data = form_of(recipient_browser, page(reader))
     assert ">Email<" in html and ">Twilio<" in html and ">Expo<" not in html
     security = 'name="pref-' in html
     assert security
@@ -259,20 +264,21 @@ def test_the_page_lists_the_recipients_channels_only(browser, ada, news, targets
     assert len(critical) == 2 and all("checked" in c for c in critical)
 
 
-def test_saving_the_page_records_every_change(browser, ada, news, targets):
-    url = page(ada)
-    _html, data = form_of(browser, url)
+def test_saving_the_page_records_every_change(recipient_browser, reader, news, targets):
+    url = page(reader)
+    _html, data = form_of(recipient_browser, url)
     data.pop(f"pref-{news.pk}-{targets['twilio'].pk}")
     data.update(
         time_zone="Europe/Paris", quiet_hours_start="22:00", quiet_hours_end="07:30"
     )
-    response = browser.post(url, data)
+    response = recipient_browser.post(url, data)
     assert response.status_code == 302 and response["Location"].endswith("?saved=1")
     assert (
-        "Your choices are saved" in browser.get(response["Location"]).content.decode()
+        "Your choices are saved"
+        in recipient_browser.get(response["Location"]).content.decode()
     )
-    assert state(ada) == {("news", "twilio"): False}
-    settings_row = RecipientSettings.objects.get(user=ada)
+    assert state(reader) == {("news", "twilio"): False}
+    settings_row = RecipientSettings.objects.get(user=reader)
     assert (settings_row.time_zone, settings_row.quiet_hours_start) == (
         "Europe/Paris",
         dt.time(22),
@@ -284,39 +290,39 @@ def test_saving_the_page_records_every_change(browser, ada, news, targets):
     ]
     assert "Europe/Paris" in changes[1].detail and "22:00-07:30" in changes[1].detail
     # The same choices again: nothing more is recorded.
-    html, data = form_of(browser, url)
+    html, data = form_of(recipient_browser, url)
     assert 'value="22:00"' in html and 'value="Europe/Paris" selected' in html
     data.update(
         time_zone="Europe/Paris", quiet_hours_start="22:00", quiet_hours_end="07:30"
     )
-    browser.post(url, data)
+    recipient_browser.post(url, data)
     assert ConsentChange.objects.count() == 2
 
 
-def test_a_bad_form_saves_nothing(browser, ada, news, targets):
-    url = page(ada)
-    _html, data = form_of(browser, url)
+def test_a_bad_form_saves_nothing(recipient_browser, reader, news, targets):
+    url = page(reader)
+    _html, data = form_of(recipient_browser, url)
     data.pop(f"pref-{news.pk}-{targets['email'].pk}")
     data.update(time_zone="Mars/Olympus", quiet_hours_start="22:00")
-    response = browser.post(url, data)
+    response = recipient_browser.post(url, data)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Select a valid choice" in html
     assert not NotificationPreference.objects.exists()
     assert not RecipientSettings.objects.exists()
     data.update(time_zone="")
-    html = browser.post(url, data).content.decode()
+    html = recipient_browser.post(url, data).content.decode()
     assert "Give both the start and the end" in html
     assert not NotificationPreference.objects.exists()
 
 
-def test_the_page_checks_csrf(browser, ada):
-    assert browser.post(page(ada), {}).status_code == 403
+def test_the_page_checks_csrf(recipient_browser, reader):
+    assert recipient_browser.post(page(reader), {}).status_code == 403
 
 
-def test_the_page_refuses_bad_tokens(client, ada, news, targets):
-    bad = unsubscribe_token(ada.pk, "news", targets["email"].pk)
-    for token in (bad, "x", preferences_token(ada.pk)[:-2]):
+def test_the_page_refuses_bad_tokens(client, reader, news, targets):
+    bad = unsubscribe_token(reader.pk, "news", targets["email"].pk)
+    for token in (bad, "x", preferences_token(reader.pk)[:-2]):
         url = reverse("notify_admin:preferences", args=[token])
         assert client.get(url).status_code == 400
         assert client.post(url, {}).status_code in (400, 403)
