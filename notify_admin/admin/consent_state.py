@@ -67,7 +67,12 @@ def full_state(obj):
             parts.append(text % names)
     if obj.deferred_until:
         reason = obj.get_deferral_reason_display() or gettext("a hold")
-        sentence = gettext("Deferred until %(when)s by %(reason)s (no retry spent).")
+        if obj.status in Notification.OPEN_STATUSES:
+            sentence = gettext(
+                "Deferred until %(when)s by %(reason)s (no retry spent)."
+            )
+        else:
+            sentence = gettext("Was deferred until %(when)s by %(reason)s.")
         parts.append(
             sentence
             % {
