@@ -103,20 +103,27 @@ def from_recipient_settings(user_ids, default):
 
     if not hasattr(user_ids, "query"):
         user_ids = list(user_ids)
-    found = {}
+    found, shared = {}, {}
     rows = RecipientSettings.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "time_zone", "quiet_hours_start", "quiet_hours_end"
     )
     for user_id, zone, start, end in rows:
-        try:
-            tz = zoneinfo.ZoneInfo(zone) if zone else default.time_zone
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            # Saved before this machine lost the zone: the site's.
-            tz = default.time_zone
-        if start is None or end is None:
-            start, end = default.start, default.end
-        found[user_id] = QuietHours(tz, start, end)
+        # One QuietHours per distinct window (most users share a few).
+        if (zone, start, end) not in shared:
+            shared[zone, start, end] = _quiet_hours(zone, start, end, default)
+        found[user_id] = shared[zone, start, end]
     return found
+
+
+def _quiet_hours(zone, start, end, default):
+    try:
+        tz = zoneinfo.ZoneInfo(zone) if zone else default.time_zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # Saved before this machine lost the zone: the site's.
+        tz = default.time_zone
+    if start is None or end is None:
+        start, end = default.start, default.end
+    return QuietHours(tz, start, end)
 
 
 def quiet_hours_for(user_ids, users_query=None):
@@ -133,9 +140,9 @@ def quiet_hours_for(user_ids, users_query=None):
             found = from_recipient_settings(
                 user_ids if users_query is None else users_query, default
             )
+        none = QuietHours(default.time_zone)
         found = {
-            user_id: _checked(found.get(user_id, default), default)
-            for user_id in user_ids
+            user_id: _checked(found.get(user_id, default), none) for user_id in user_ids
         }
     except Exception:
         logger.exception(
@@ -145,9 +152,9 @@ def quiet_hours_for(user_ids, users_query=None):
     return found
 
 
-def _checked(hours, default):
+def _checked(hours, none):
     if hours is None:
-        return QuietHours(default.time_zone)
+        return none
     if not isinstance(hours, QuietHours):
         raise TypeError(
             f"{HOOK_SETTING} must map user ids to QuietHours or None, "

@@ -119,3 +119,25 @@ def preferences_url(user):
     """The public URL of ``user``'s preference page (for a message's footer),
     or None without NOTIFICATION_SYSTEM_PUBLIC_URL."""
     return _url(PREFERENCES_URL, preferences_token(getattr(user, "pk", user)))
+
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def list_unsubscribe_headers(notification):
+    """RFC 8058 headers for an email notification read by the claim (its
+    ``consent_category`` set): ``{"List-Unsubscribe": "<url>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}``, or ``{}`` for
+    a critical category, or without NOTIFICATION_SYSTEM_PUBLIC_URL. A row
+    whose category cannot be told (no default category) gets a link that
+    turns every non-critical category off on its channel."""
+    category = getattr(notification, "consent_category", None)
+    if category is not None and category.critical:
+        return {}
+    record = notification.user_target
+    url = unsubscribe_url(
+        record.user_id, category.key if category is not None else "", record.target_id
+    )
+    if url is None:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": ONE_CLICK}

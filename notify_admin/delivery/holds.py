@@ -57,10 +57,12 @@ def deferrals(rows, now, token=None):
     held, known = {}, {}
     for notification in candidates:
         recipient = hours[notification.user_target.user_id]
-        # Most recipients share a few time zones and windows.
-        if recipient not in known:
-            known[recipient] = next_allowed(now, recipient, periods)
-        until, reason = known[recipient]
+        # Most recipients share a few time zones and windows, and the readers
+        # hand out one QuietHours object per distinct window.
+        key = id(recipient)
+        if key not in known:
+            known[key] = next_allowed(now, recipient, periods)
+        until, reason = known[key]
         if until is not None:
             held[notification.pk] = (until, reason)
     return held
