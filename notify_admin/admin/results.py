@@ -60,6 +60,11 @@ def totals_message(label, result, skipped=0):
         % {"n": counts["inactive"]},
         _("%(n)d opted out") % {"n": counts["opted_out"]},
     ]
+    if counts.get("deferred"):
+        parts.append(
+            _("%(n)d deferred (quiet hours or a blackout period)")
+            % {"n": counts["deferred"]}
+        )
     if counts.get("not_configured"):
         parts.append(
             _("%(n)d not sent (provider not configured)")

@@ -251,3 +251,23 @@ def test_recipient_logs_are_read_only(admin_client, make_user):
             == 403
         )
     assert ConsentChange.objects.count() == InboundMessage.objects.count() == 1
+
+
+def test_send_now_reports_the_rows_quiet_hours_held(
+    admin_client, make_user, make_record, post_action
+):
+    from tests.support.consent import quiet_now
+
+    record = make_record(make_user())
+    row = Notification.objects.create(user_target=record, title="t", body="b")
+    quiet_now(record.user)
+    response = post_action(
+        admin_client, Notification, "send_now", [row], confirm="yes", follow=True
+    )
+    page = (
+        admin_client.get(response["Location"]) if response.status_code == 302 else None
+    )
+    html = (page or response).content.decode()
+    assert "1 deferred (quiet hours or a blackout period)" in html
+    row.refresh_from_db()
+    assert (row.status, row.deferral_reason) == ("SCHEDULED", "quiet_hours")
