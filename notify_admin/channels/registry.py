@@ -33,6 +33,7 @@ BUILT_IN = {
     "email": "notify_admin.channels.email",
     "twilio": "notify_admin.channels.twilio",
     "expo": "notify_admin.channels.expo",
+    "webpush": "notify_admin.channels.webpush",
 }
 
 # Modules loaded from directories, by file path: loaded once per process.

@@ -12,6 +12,7 @@ from .expo import FakeExpoServer
 from .postmark import FakePostmarkServer
 from .smtp import FakeSMTPServer
 from .twilio import FakeTwilioServer
+from .webpush import FakeWebPushServer
 
 __all__ = [
     "FakeCoopServer",
@@ -19,4 +20,5 @@ __all__ = [
     "FakePostmarkServer",
     "FakeSMTPServer",
     "FakeTwilioServer",
+    "FakeWebPushServer",
 ]
