@@ -28,7 +28,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 # Not requests: the console mounts anymail's webhook URLs when anymail is
 # installed, and Django's URL check imports them (they use requests).
-SDKS = ["phonenumbers", "exponent_server_sdk", "twilio", "aiohttp"]
+SDKS = ["phonenumbers", "exponent_server_sdk", "twilio", "aiohttp", "pywebpush"]
 loaded = lambda: [name for name in SDKS if name in sys.modules]
 seen = {}
 errors = [e.id for e in checks.run_checks()]
@@ -93,7 +93,7 @@ def test_checks_import_no_channel_sdk_until_a_channel_opens(tmp_path):
     # (phonenumbers: creating the record validated its number.)
     assert seen["twilio in use"] == [["phonenumbers"], []]
     # ... though the checks read every built-in channel's declarations.
-    for name in ("email", "twilio", "expo"):
+    for name in ("email", "twilio", "expo", "webpush"):
         assert f"notify_admin.channels.{name}" in seen["channel modules"]
     assert seen["phone"] == "+14155552671"
     assert seen["after phone"] == ["phonenumbers"]

@@ -1,15 +1,13 @@
-"""Web Push (the browsers' push services) through ``pywebpush``: build,
-transmit, classify.
+"""Web Push (the browsers' push services) through ``pywebpush``.
 
-The address is the browser's push subscription, as the page's
-``subscription.toJSON()`` gives it: ``{"endpoint": "https://...", "keys":
-{"p256dh": "...", "auth": "..."}}``; it is stored as compact JSON. Each
-message is a JSON payload (``title``, ``body`` and the ``extra`` keys below),
-encrypted for the subscription's keys (RFC 8291, aes128gcm) and posted to its
-endpoint with a VAPID signature (RFC 8292) made with the private key from
-settings. One requests session per run, ``concurrency`` posts at once
-(default 8: each goes to its own subscription's push service). The SDK is
-imported when a run opens the channel.
+The address is the browser's push subscription (``subscription.toJSON()``:
+``{"endpoint": "https://...", "keys": {"p256dh": "...", "auth": "..."}}``),
+stored as compact JSON. Each message is a JSON payload (``title``, ``body``,
+the ``extra`` keys below), encrypted for the subscription's keys (RFC 8291,
+aes128gcm) and posted to its endpoint with a VAPID signature (RFC 8292) made
+with the private key from settings. One requests session per run,
+``concurrency`` posts at once (default 8). The SDK is imported when a run
+opens the channel.
 
 Settings, ``NOTIFICATION_SYSTEM_TARGETS["webpush"]``: ``vapid_private_key``
 (required: the key ``vapid --gen`` writes, as PEM or base64url) and
@@ -31,6 +29,7 @@ Answers: 201 sent (the provider id is the push service's ``Location``);
 
 import base64
 import binascii
+import contextlib
 import functools
 import ipaddress
 import json
@@ -62,6 +61,13 @@ URGENCIES = ("very-low", "low", "normal", "high")
 TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 SUBJECT_RE = re.compile(r"^(mailto:[^@\s]+@[^@\s]+|https://[^\s/]+\S*)$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+SECRETS = ("vapid_private_key", "ttl")
+SETTING_RULES = {
+    "vapid_subject": "must be a mailto: address or an https: URL.",
+    "vapid_private_key": "must be a VAPID private key: PEM, or the base64url "
+    "text `vapid --gen` writes.",
+    "ttl": "must be a whole number of seconds, 0 or more.",
+}
 
 VERDICTS = VerdictTable(
     dead_address={
@@ -105,12 +111,7 @@ def check_endpoint(endpoint):
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as err:
         raise ValidationError(message, code="invalid_subscription") from err
-    if (
-        not host
-        or parts.username
-        or parts.password
-        or any(c.isspace() for c in endpoint)
-    ):
+    if not host or "@" in parts.netloc or re.search(r"\s", endpoint):
         raise ValidationError(message, code="invalid_subscription")
     loopback = host in LOOPBACK_HOSTS and loopback_allowed()
     if loopback and parts.scheme in ("http", "https"):
@@ -122,10 +123,9 @@ def check_endpoint(endpoint):
 
 def _is_address(host):
     try:
-        ipaddress.ip_address(host)
+        return bool(ipaddress.ip_address(host))
     except ValueError:
         return False
-    return True
 
 
 def check_keys(keys):
@@ -143,14 +143,9 @@ def check_keys(keys):
             raw = b""
         if len(raw) != size or (name == "p256dh" and raw[0] != 4):
             raise ValidationError(
-                _("The subscription's %(key)s key is not a base64url %(what)s."),
+                _("The subscription's %(key)s key is not %(size)d bytes of base64url."),
                 code="invalid_subscription",
-                params={
-                    "key": name,
-                    "what": _("P-256 public key")
-                    if name == "p256dh"
-                    else _("16-byte secret"),
-                },
+                params={"key": name, "size": size},
             )
         found.append(keys[name].rstrip("="))
     return tuple(found)
@@ -205,35 +200,13 @@ class WebPushChannel(Channel):
 
     @classmethod
     def setting_problems(cls, values):
-        problems = []
-        subject = values.get("vapid_subject")
-        if subject and not SUBJECT_RE.match(str(subject)):
-            problems.append(
-                (
-                    "vapid_subject",
-                    f"must be a mailto: address or an https: URL (it is {subject!r}).",
-                )
-            )
-        key = values.get("vapid_private_key")
-        if key and not _looks_like_key(str(key)):
-            problems.append(
-                (
-                    "vapid_private_key",
-                    "must be a VAPID private key: PEM, or the "
-                    "base64url text `vapid --gen` writes.",
-                )
-            )
-        ttl = values.get("ttl")
-        if ttl is not None and (
-            isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0
-        ):
-            problems.append(
-                (
-                    "ttl",
-                    f"must be a whole number of seconds, 0 or more (it is {ttl!r}).",
-                )
-            )
-        return problems
+        subject, key, ttl = (values.get(k) for k in ("vapid_subject", *SECRETS))
+        problems = {
+            "vapid_subject": subject and not SUBJECT_RE.match(str(subject)),
+            "vapid_private_key": key and not _looks_like_key(str(key)),
+            "ttl": ttl is not None and not _is_seconds(ttl),
+        }
+        return [(name, SETTING_RULES[name]) for name, bad in problems.items() if bad]
 
     def measure(self, title, body, extra):
         size = json_bytes(payload(title, body, extra))
@@ -250,13 +223,11 @@ class WebPushChannel(Channel):
         return MessageSize(summary, error=error, code="push_too_big")
 
     def preview(self, notification):
-        try:
-            to = parse_subscription(notification.user_target.target_user_id)
-            endpoint = to.get("endpoint", "")
-        except ValidationError:
-            endpoint = notification.user_target.target_user_id
+        address = notification.user_target.target_user_id
+        with contextlib.suppress(ValidationError):
+            address = parse_subscription(address).get("endpoint", "")
         return {
-            "to": endpoint,
+            "to": address,
             "title": notification.title,
             "body": notification.body,
             "payload": json.dumps(
@@ -320,7 +291,7 @@ class WebPushChannel(Channel):
 
     def ttl(self, extra):
         value = extra.get("ttl", self.setting("ttl", DEFAULT_TTL))
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not _is_seconds(value):
             raise ValueError(f"ttl must be a whole number of seconds, not {value!r}.")
         return value
 
@@ -353,7 +324,8 @@ class WebPushChannel(Channel):
             code = f"http_{status}"
             text = VERDICTS.describe(code) or getattr(err.response, "reason", "")
             message = f"Web Push {status}: {text}".strip()
-            response = {"status": status, "body": _body(err.response)}
+            body = str(getattr(err.response, "text", "") or "")[:500]
+            response = {"status": status, "body": body}
             kind = VERDICTS.kind(code, VERDICTS.http_kind(status))
             return Outcome.of_kind(kind, code, message, response)
         return super().classify_error(err)
@@ -388,6 +360,10 @@ def push_headers(extra):
     return headers
 
 
+def _is_seconds(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _looks_like_key(text):
     text = text.strip()
     if text.startswith("-----BEGIN"):
@@ -404,13 +380,6 @@ def _load_key(vapid_class, text):
     if text.startswith("-----BEGIN"):
         return vapid_class.from_pem(text.encode())
     return vapid_class.from_string(text)
-
-
-def _body(response):
-    try:
-        return str(response.text)[:500]
-    except Exception:  # noqa: BLE001
-        return ""
 
 
 channel = WebPushChannel()

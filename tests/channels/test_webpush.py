@@ -254,6 +254,11 @@ def test_broken_settings_are_check_errors_naming_them(settings, values, setting)
 
 
 def test_a_target_in_use_needs_the_vapid_settings(webpush_target, make_user, settings):
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "webpush": {},
+    }
+    assert not [e for e in check_targets() if e.id == "notify_admin.E012"]
     TargetUserRecord.objects.create(
         user=make_user(), target=webpush_target, target_user_id=subscription()
     )
