@@ -11,6 +11,7 @@ from .coop import FakeCoopServer
 from .expo import FakeExpoServer
 from .postmark import FakePostmarkServer
 from .smtp import FakeSMTPServer
+from .telegraph import FakeTelegraphServer
 from .twilio import FakeTwilioServer
 from .webpush import FakeWebPushServer
 
@@ -19,6 +20,7 @@ __all__ = [
     "FakeExpoServer",
     "FakePostmarkServer",
     "FakeSMTPServer",
+    "FakeTelegraphServer",
     "FakeTwilioServer",
     "FakeWebPushServer",
 ]

@@ -58,6 +58,8 @@ def fly(coop_url, notification):
     )
     if response.status_code == 410:
         return Outcome.dead_address("no_such_coop", response.text)
+    if response.status_code == 401:
+        return Outcome.credentials("bad_key", response.text)
     if 400 <= response.status_code < 500 and response.status_code != 429:
         return Outcome.permanent(f"http_{response.status_code}", response.text)
     response.raise_for_status()
