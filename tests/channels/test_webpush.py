@@ -269,3 +269,36 @@ def test_a_target_in_use_needs_the_vapid_settings(webpush_target, make_user, set
         "Notification target 'Web Push' needs "
         'NOTIFICATION_SYSTEM_TARGETS["webpush"]["vapid_subject"].',
     }
+
+
+def test_compose_measures_web_push_and_refuses_what_is_too_big(
+    admin_client, post_action, webpush_target, make_user
+):
+    """Compose asks the channels of the user's records (here Web Push, and
+    the Expo record beside it) for their sizes, naming none of them."""
+    from django.contrib.auth import get_user_model
+
+    user = make_user()
+    TargetUserRecord.objects.create(
+        user=user, target=webpush_target, target_user_id=subscription()
+    )
+
+    def compose(body):
+        return post_action(
+            admin_client,
+            get_user_model(),
+            "notify_compose",
+            [user],
+            confirm="yes",
+            title="Hi",
+            body=body,
+            extra="",
+        )
+
+    refused = compose("x" * 4000)
+    assert refused.status_code == 200
+    assert "push services take at most 3993" in refused.content.decode()
+    assert "Web Push payload: 4" in refused.content.decode()
+    assert not Notification.objects.exists()
+    assert compose("Short").status_code == 302
+    assert Notification.objects.filter(user_target__target=webpush_target).count() == 1
