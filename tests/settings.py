@@ -87,7 +87,7 @@ NOTIFICATION_SYSTEM_TARGETS = {
         "sender": "+14155550100",
     },
     "expo": {"access_token": ""},
-    # A VAPID key made for the tests only (tests/fakes/webpush.py's services
+    # A VAPID key made for the tests only (tests/support/fakes/webpush.py's services
     # are given the key of their own test).
     "webpush": {
         "vapid_private_key": "ZuiRCMNNTmETmZHikB7WoTlyGQ2-t2KEmMhu0i345_E",

@@ -1,6 +1,6 @@
 """Web Push through pywebpush against a push service on 127.0.0.1: the real
 aes128gcm encryption and VAPID signing run, and the fake checks both with
-its own code (tests/fakes/webpush.py). What every channel does is in the
+its own code (tests/support/fakes/webpush.py). What every channel does is in the
 contract suite; here, what only Web Push does."""
 
 import json
@@ -16,7 +16,7 @@ from notify_admin.checks import check_settings_shape, check_targets
 from notify_admin.delivery import deliver_due
 from notify_admin.models import Notification, NotificationTarget, TargetUserRecord
 from notify_admin.validators import normalise_address
-from tests.fakes.webpush import vapid_key_pair
+from tests.support.fakes.webpush import vapid_key_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 subclass that declares everything about itself, found through
 ``NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]``.
 
-It talks JSON over HTTP to a telegraph office (``tests/fakes/telegraph.py``)
+It talks JSON over HTTP to a telegraph office (``tests/support/fakes/telegraph.py``)
 and offers what the built-in channels offer: an address rule, required
 settings (so system checks), a size limit (Compose, the preview), a verdict
 table for sends and feedback alike, sending from the pipeline's threads,
