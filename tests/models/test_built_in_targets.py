@@ -1,9 +1,12 @@
 """The built-in channels' targets: one idempotent step, run by the 0007 data
 migration and by every migrate, from the channels' own declarations."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from notify_admin.channels.registry import BUILT_IN, built_in
 from notify_admin.channels.targets import create_built_in_targets
@@ -34,25 +37,34 @@ def test_the_step_is_idempotent_and_keeps_renamed_targets():
     assert NotificationTarget.objects.count() == len(BUILT_IN)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_existing_database_gets_web_push_from_0007():
-    """A database migrated up to 0006 (0002 pre-loaded three targets) gets
-    the Web Push target from the 0007 data migration."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([("notify_admin", "0006_admin_scale_indexes")])
-    executor.loader.build_graph()
-    old = executor.loader.project_state(
-        ("notify_admin", "0006_admin_scale_indexes")
-    ).apps.get_model("notify_admin", "NotificationTarget")
-    old.objects.filter(notification_module_name="webpush").delete()
-    assert set(old.objects.values_list("name", flat=True)) == {
+def migration_function(name, function):
+    """A data migration's function, and the models as that migration sees
+    them (the migration state's apps; the database is not migrated)."""
+    loader = MigrationLoader(connection)
+    module = importlib.import_module(f"notify_admin.migrations.{name}")
+    state = loader.project_state(("notify_admin", name))
+    return getattr(module, function), state.apps
+
+
+@pytest.mark.django_db
+def test_the_data_migrations_create_the_targets_an_older_database_lacks():
+    """0002 (kept as it was) loads its three targets into an empty table, and
+    0007's step adds Web Push to a database that has only those."""
+    editor = SimpleNamespace(connection=connection)
+    NotificationTarget.objects.all().delete()
+    add_0002, apps_0002 = migration_function("0002_preload_targets", "add_targets")
+    add_0002(apps_0002, editor)
+    assert set(NotificationTarget.objects.values_list("name", flat=True)) == {
         "Email",
         "Twilio",
         "Expo",
     }
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    add_0007, apps_0007 = migration_function(
+        "0007_built_in_targets_data", "create_targets"
+    )
+    add_0007(apps_0007, editor)
     assert NotificationTarget.objects.filter(
         name="Web Push", notification_module_name="webpush"
     ).exists()
+    add_0007(apps_0007, editor)
     assert NotificationTarget.objects.count() == len(BUILT_IN)
