@@ -1,14 +1,17 @@
 """notify_admin's own routes, included by a host project (or the console):
 
 path("notify-admin/", include("notify_admin.urls"))
+
+Channel webhooks are one route: ``webhooks/<module_name>/<slug>/`` serves
+the view each registered channel declares (``Channel.webhooks``), Twilio's
+status callback at ``webhooks/twilio/status/`` among them.
 """
 
 from django.urls import path
 
 from . import background
-from .consent import sms
 from .consent import views as consent
-from .feedback import twilio
+from .feedback import webhooks
 from .monitoring import views as monitoring
 
 app_name = "notify_admin"
@@ -25,15 +28,8 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", consent.unsubscribe_view, name="unsubscribe"),
     path("preferences/<str:token>/", consent.preferences_view, name="preferences"),
     path(
-        "webhooks/twilio/status/",
-        twilio.status_callback,
-        name="twilio-status-callback",
-    ),
-    # Inbound SMS (STOP / START / HELP). Until channels declare their
-    # webhooks (issue 20), mounted here at the path that declaration gives.
-    path(
-        "webhooks/twilio/inbound/",
-        sms.inbound_message,
-        name="twilio-inbound-message",
+        "webhooks/<slug:module_name>/<slug:slug>/",
+        webhooks.receive,
+        name="channel-webhook",
     ),
 ]

@@ -1,15 +1,11 @@
-"""SMS STOP / START: Twilio's signed inbound-message webhook, and what an
-address's opt-out does to its records.
+"""Twilio's signed inbound-message webhook: SMS STOP / START / HELP.
 
 Twilio (with Advanced Opt-Out) reads each inbound SMS for the words of its
 opt-out, opt-in and help keywords, in every language it is set up for, and
 says what it found in ``OptOutType`` (STOP, START, HELP). That field is what
-this acts on, never the message's words. STOP makes every record of that
-number in the SMS channel inactive, with the reason and time (its
-notifications become OPTED_OUT, reason "channel", when they are claimed);
-START makes the records that STOP made inactive active again; HELP changes
-nothing (Twilio answers it). A send that Twilio refuses with error 21610
-(the number has opted out) does the same as a STOP.
+this acts on, never the message's words: STOP and START as
+:mod:`notify_admin.consent.stop` says; HELP changes nothing (Twilio answers
+it). The Twilio channel declares this view (its ``inbound`` webhook).
 
 The view checks ``X-Twilio-Signature`` exactly as the status callback does
 (:func:`notify_admin.feedback.twilio.is_authentic`) before it reads or writes
@@ -17,23 +13,20 @@ anything; every authentic message is stored (InboundMessage, listed in the
 admin), once per MessageSid, and every change is recorded (ConsentChange).
 """
 
-import contextlib
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ..channels.twilio import MODULE_NAME
 from ..feedback.twilio import is_authentic
-from ..models import ConsentChange, InboundMessage, TargetUserRecord
-from ..validators import normalise_address
+from ..models import InboundMessage
+from .stop import start, stop
 
 logger = logging.getLogger("notify_admin.consent")
 
-MODULE_NAME = "twilio"
 MAX_BODY_BYTES = 64 * 1024
 KEPT_FIELDS = (
     "MessageSid",
@@ -47,74 +40,7 @@ KEPT_FIELDS = (
     "NumMedia",
     "FromCountry",
 )
-STOP_REASON = "Opted out: the number sent STOP."
-STOP_21610_REASON = "Opted out: Twilio refused a send with error 21610 (STOP)."
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-def records_of(number, module_name=MODULE_NAME):
-    """The channel's records of ``number`` (as Twilio wrote it, E.164)."""
-    with contextlib.suppress(ValidationError):
-        number = normalise_address(module_name, number)
-    return TargetUserRecord.objects.filter(
-        target__notification_module_name=module_name, target_user_id=number
-    )
-
-
-def stop(number, via=ConsentChange.SMS_STOP, module_name=MODULE_NAME):
-    """Make ``number``'s records inactive as opted out; the records changed."""
-    now = timezone.now()
-    reason = STOP_21610_REASON if via == ConsentChange.TWILIO_21610 else STOP_REASON
-    with transaction.atomic():
-        changed = list(
-            records_of(number, module_name)
-            .filter(stopped_at__isnull=True)
-            .select_for_update()
-        )
-        TargetUserRecord.objects.filter(pk__in=[r.pk for r in changed]).update(
-            active=False,
-            stopped_at=now,
-            inactive_reason=reason,
-            inactivated_at=now,
-            modified=now,
-        )
-        _record(changed, via, enabled=False, at=now, number=number)
-    return changed
-
-
-def start(number, module_name=MODULE_NAME):
-    """Make the records a STOP made inactive active again."""
-    now = timezone.now()
-    with transaction.atomic():
-        changed = list(
-            records_of(number, module_name)
-            .filter(stopped_at__isnull=False)
-            .select_for_update()
-        )
-        TargetUserRecord.objects.filter(pk__in=[r.pk for r in changed]).update(
-            active=True,
-            stopped_at=None,
-            inactive_reason="",
-            inactivated_at=None,
-            modified=now,
-        )
-        _record(changed, ConsentChange.SMS_START, enabled=True, at=now, number=number)
-    return changed
-
-
-def _record(records, via, *, enabled, at, number):
-    ConsentChange.objects.bulk_create(
-        ConsentChange(
-            user_id=record.user_id,
-            at=at,
-            via=via,
-            target_id=record.target_id,
-            record=record,
-            enabled=enabled,
-            detail=f"from {number}"[:200],
-        )
-        for record in records
-    )
 
 
 def _too_large(request):
@@ -147,9 +73,9 @@ def inbound_message(request):
             return twiml()
         changed = []
         if kind == InboundMessage.STOP:
-            changed = stop(number)
+            changed = stop(number, MODULE_NAME)
         elif kind == InboundMessage.START:
-            changed = start(number)
+            changed = start(number, MODULE_NAME)
         InboundMessage.objects.create(
             message_sid=sid,
             from_number=number[:64],

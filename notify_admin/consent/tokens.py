@@ -20,7 +20,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 
-from ..feedback.webhooks import public_url
+from ..channels.webhooks import public_url
 from ..models import NotificationCategory, NotificationTarget
 
 UNSUBSCRIBE_SALT = "notify_admin.consent.unsubscribe"

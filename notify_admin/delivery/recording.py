@@ -15,6 +15,7 @@ from django.db.models import Case, CharField, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from .. import conf
+from ..consent.stop import refused_in_batch, stop_refused
 from ..models import DeliveryAttempt, DeliveryRun, Notification, TargetUserRecord
 from .logs import log_event
 from .outcomes import plan_batch
@@ -91,9 +92,10 @@ def record(batch, result, cutoff):
         if plan.retries:
             record_retries(of, plan.retries, now, released)
         if plan.dead_records:
-            TargetUserRecord.objects.filter(pk__in=plan.dead_records).update(
-                active=False, modified=now
-            )
+            TargetUserRecord.objects.deactivate(plan.dead_records, now)
+            # An address the provider says opted out (Twilio 21610) is
+            # stopped, every record of it, as an SMS STOP does.
+            stop_refused(refused_in_batch(batch.to_send, batch.outcomes))
         DeliveryAttempt.objects.insert_rows(plan.attempts, now, run_id=result.run_id)
         # The run's row follows its progress, in the same transaction as the
         # outcomes: a page polling it never sees more than was written.
@@ -104,8 +106,7 @@ def record(batch, result, cutoff):
         )
     # Counted once written: a record() retried after a lost connection must
     # not count the batch twice.
-    for counter, count in counts.items():
-        setattr(result, counter, getattr(result, counter) + count)
+    result.add(counts)
     log_event(
         logger,
         logging.INFO,

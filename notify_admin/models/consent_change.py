@@ -19,14 +19,17 @@ class ConsentChange(models.Model):
     PREFERENCE_PAGE = "preference_page"
     SMS_STOP = "sms_stop"
     SMS_START = "sms_start"
-    TWILIO_21610 = "twilio_21610"
+    PROVIDER_OPT_OUT = "provider_opt_out"
     VIA_CHOICES = [
         (ONE_CLICK, _("one-click unsubscribe (List-Unsubscribe-Post)")),
         (UNSUBSCRIBE_PAGE, _("unsubscribe link, confirmed on its page")),
         (PREFERENCE_PAGE, _("preference page")),
         (SMS_STOP, _("SMS STOP")),
         (SMS_START, _("SMS START")),
-        (TWILIO_21610, _("Twilio error 21610 (number unsubscribed)")),
+        (
+            PROVIDER_OPT_OUT,
+            _("a send refused because the address opted out (Twilio 21610)"),
+        ),
     ]
 
     user = models.ForeignKey(

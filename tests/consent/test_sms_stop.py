@@ -30,7 +30,11 @@ def sms_public_url(settings):
 
 
 def inbound_path():
-    return reverse("notify_admin:twilio-inbound-message")
+    """Where the Twilio channel's declared ``inbound`` webhook is mounted."""
+    return reverse(
+        "notify_admin:channel-webhook",
+        kwargs={"module_name": "twilio", "slug": "inbound"},
+    )
 
 
 def form(body="STOP", opt_out_type="STOP", number=NUMBER, sid=None):
@@ -225,3 +229,66 @@ def test_the_admin_lists_inbound_messages_escaped(admin_client, client, sms_peop
     filtered = admin_client.get(url, {"opt_out_type__exact": "STOP"})
     assert filtered.context["cl"].result_count == 1
     assert timezone.now() >= InboundMessage.objects.get().received_at
+
+
+# -- Twilio error 21610: the number has opted out ---------------------------------
+
+
+def test_a_send_refused_with_21610_stops_the_number(client, sms_people, fake_twilio):
+    fake_twilio.errors[NUMBER] = 21610
+    refused = Notification.objects.create(
+        user_target=sms_people["ann"], title="t", body="b"
+    )
+    assert deliver_due().inactive == 1
+    refused.refresh_from_db()
+    assert refused.status == "INACTIVE_DEVICE"
+    assert refused.attempts.get().error_code == "21610"
+    # Every record of that number, as a STOP would: bob's too.
+    for name in ("ann", "bob"):
+        record = fresh(sms_people[name])
+        assert not record.active and record.stopped_at is not None
+        assert "error 21610" in record.inactive_reason
+    assert fresh(sms_people["cy"]).active
+    changes = ConsentChange.objects.filter(via="provider_opt_out")
+    assert {c.record_id for c in changes} == {
+        sms_people["ann"].pk,
+        sms_people["bob"].pk,
+    }
+    assert all("error 21610" in c.detail for c in changes)
+    # Bob's next SMS is opted out, not sent; START brings the number back.
+    later = Notification.objects.create(
+        user_target=sms_people["bob"], title="t", body="b"
+    )
+    assert deliver_due().opted_out == 1
+    later.refresh_from_db()
+    assert later.opted_out_reason == "channel"
+    post(client, form(opt_out_type="START"))
+    assert fresh(sms_people["bob"]).active
+
+
+def test_a_status_callback_with_21610_stops_the_number(client, sms_people, fake_twilio):
+    sent = Notification.objects.create(
+        user_target=sms_people["ann"], title="t", body="b"
+    )
+    assert deliver_due().delivered == 1
+    (message,) = fake_twilio.messages
+    url, data, signature = fake_twilio.callback(message, "undelivered", 21610)
+    response = client.post(
+        url.removeprefix(PUBLIC_URL), data, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == "INACTIVE_DEVICE"
+    for name in ("ann", "bob"):
+        assert fresh(sms_people[name]).stopped_at is not None
+    assert ConsentChange.objects.filter(via="provider_opt_out").count() == 2
+
+
+def test_other_dead_codes_stop_nothing(sms_people, fake_twilio):
+    fake_twilio.errors[NUMBER] = 21211
+    Notification.objects.create(user_target=sms_people["ann"], title="t", body="b")
+    assert deliver_due().inactive == 1
+    assert not fresh(sms_people["ann"]).active
+    assert fresh(sms_people["ann"]).stopped_at is None
+    assert fresh(sms_people["bob"]).active
+    assert not ConsentChange.objects.exists()
