@@ -327,3 +327,23 @@ def test_the_page_refuses_bad_tokens(client, reader, news, targets):
         assert client.get(url).status_code == 400
         assert client.post(url, {}).status_code in (400, 403)
     assert not ConsentChange.objects.exists()
+
+
+def test_staff_text_is_escaped_on_the_recipients_pages(client, reader, targets):
+    payload = "<script>alert(1)</script>"
+    from notify_admin.models import NotificationCategory
+
+    hostile = NotificationCategory.objects.create(
+        key="hostile", name=payload, description=payload
+    )
+    targets["email"].name = f"Mail {payload}"
+    targets["email"].save()
+    pages = [
+        client.get(link(reader, hostile, targets["email"])),
+        client.post(link(reader, hostile, targets["email"]), ONE_CLICK),
+        client.get(page(reader)),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert payload not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
