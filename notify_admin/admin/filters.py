@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +18,8 @@ class MineFilter(admin.SimpleListFilter):
     box on the admin index. One query for the ids, whatever the page size.
     """
 
-    title = _("worked on by")
+    # Django titles a filter "By <title>": "By staff member: Me".
+    title = _("staff member")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
@@ -52,8 +54,10 @@ def _as_pks(pk_field, object_ids):
 
 
 class RunFilter(admin.SimpleListFilter):
-    """``?run=<id>``: the notifications one delivery run attempted (the link
-    on a sending action's result page). Shown in the sidebar only when set."""
+    """``?run=<id>``: the notifications of one delivery run: those it
+    attempted, and for an admin send the selected rows it did not (kept on the
+    run, see admin/unsent.py): the link on a sending action's result page.
+    Shown in the sidebar only when set."""
 
     title = _("delivery run")
     parameter_name = "run"
@@ -70,10 +74,19 @@ class RunFilter(admin.SimpleListFilter):
             return queryset
         if not value.isdigit() or len(value) > 18:
             raise IncorrectLookupParameters(_("A run is named by its number."))
-        from ..models import DeliveryAttempt
+        from ..models import DeliveryAttempt, DeliveryRun
 
-        attempted = DeliveryAttempt.objects.filter(run_id=int(value))
-        return queryset.filter(pk__in=attempted.values("notification_id"))
+        run = int(value)
+        attempted = DeliveryAttempt.objects.filter(run_id=run)
+        unsent = DeliveryRun.objects.filter(pk=run).values_list("unsent", flat=True)
+        listed = [
+            row["notification"]
+            for row in (next(iter(unsent), None) or {}).get("rows", [])
+            if row.get("notification")
+        ]
+        return queryset.filter(
+            Q(pk__in=attempted.values("notification_id")) | Q(pk__in=listed)
+        )
 
 
 class OptedOutFilter(admin.SimpleListFilter):

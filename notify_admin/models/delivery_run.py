@@ -18,6 +18,14 @@ class DeliveryRun(models.Model):
     inactive = models.PositiveIntegerField(_("inactive"), default=0)
     opted_out = models.PositiveIntegerField(_("opted out"), default=0)
     error = models.TextField(_("error"), blank=True)
+    #: The selected rows an admin send did not attempt, and why (skipped,
+    #: not configured, opted out...), so its result page names every row:
+    #: ``{"total": n, "counts": {reason: n}, "rows": [{...}, ...]}`` (the
+    #: first rows only; see notify_admin/admin/unsent.py). Empty for runs of
+    #: process_notifications, which have no selection.
+    unsent = models.JSONField(
+        _("selected rows not attempted"), default=dict, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("delivery run")
