@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_last_value_from_parameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -162,3 +163,57 @@ class UserFilter(admin.SimpleListFilter):
             return get_user_model()._meta.pk.to_python(self.value())
         except ValidationError:
             return None
+
+
+class StatusFilter(admin.ChoicesFieldListFilter):
+    """The status filter, plus the group the dashboard's "failed" counts link
+    to (``status__in=DELIVERY_FAILURE,INACTIVE_DEVICE``), shown and selected
+    in the sidebar like any status; choosing a status drops the group (and
+    the other way round), so the two never combine into an empty list."""
+
+    #: (``status__in`` value, label) of the groups offered.
+    GROUPS = [
+        (
+            "DELIVERY_FAILURE,INACTIVE_DEVICE",
+            _("Failed (delivery failure or inactive device)"),
+        ),
+    ]
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_kwarg_in = f"{field_path}__in"
+        self.lookup_val_in = get_last_value_from_parameters(
+            params, self.lookup_kwarg_in
+        )
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def expected_parameters(self):
+        return [*super().expected_parameters(), self.lookup_kwarg_in]
+
+    def choices(self, changelist):
+        exact, isnull, group = (
+            self.lookup_kwarg,
+            self.lookup_kwarg_isnull,
+            self.lookup_kwarg_in,
+        )
+        yield {
+            "selected": self.lookup_val is None and self.lookup_val_in is None,
+            "query_string": changelist.get_query_string(remove=[exact, isnull, group]),
+            "display": _("All"),
+        }
+        for value, title in self.GROUPS:
+            yield {
+                "selected": self.lookup_val_in == value,
+                "query_string": changelist.get_query_string(
+                    {group: value}, [exact, isnull]
+                ),
+                "display": title,
+            }
+        for lookup, title in self.field.flatchoices:
+            yield {
+                "selected": self.lookup_val is not None
+                and str(lookup) in self.lookup_val,
+                "query_string": changelist.get_query_string(
+                    {exact: lookup}, [isnull, group]
+                ),
+                "display": title,
+            }

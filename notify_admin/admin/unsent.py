@@ -221,7 +221,7 @@ def skipped_message(entries):
         why = reason_text(item["reason"], item.get("params"))
         by_reason.setdefault(why, []).append(item)
     parts = []
-    for why, items in by_reason.items():
+    for why, items in sorted(by_reason.items()):
         named = "; ".join(describe_row(i) for i in items[:NAMED_IN_MESSAGE])
         if len(items) > NAMED_IN_MESSAGE:
             named += " " + gettext("and %(n)d more") % {
