@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from notify_admin.models import DeliveryAttempt, Notification
 from tests import test_browser as shared
+from tests.browser.pages import shoot
 
 # The browser, its pages and the screenshot folder of tests/test_browser.py.
 browser = shared.browser
@@ -103,8 +104,22 @@ def test_reschedule_has_the_admin_date_and_time_widgets(
     ).to_be_visible()
     page.screenshot(path=str(screenshots / "action-reschedule.png"), full_page=True)
 
+    # A time in the past is refused, with what to do instead.
     page.click("#calendarlink0")
     page.locator("#calendarbox0 .calendar-shortcuts a").first.click()  # Yesterday
+    page.click("#clocklink0")
+    page.locator("#clockbox0 a", has_text="Noon").click()
+    page.click("input[value='Reschedule']")
+    expect(
+        page.locator(".form-row.field-scheduled_delivery .errorlist")
+    ).to_contain_text("is in the past")
+    assert (
+        Notification.objects.get(pk=row.pk).scheduled_delivery == row.scheduled_delivery
+    )
+    shoot(page, screenshots, "action-reschedule-past")
+
+    page.click("#calendarlink0")
+    page.locator("#calendarbox0 .calendar-shortcuts a").last.click()  # Tomorrow
     page.click("#clocklink0")
     page.locator("#clockbox0 a", has_text="Noon").click()
     page.click("input[value='Reschedule']")

@@ -20,7 +20,7 @@ from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
 from .forms import RescheduleForm
 from .guards import can_send
-from .provider_status import not_configured_warnings
+from .provider_status import not_configured_warnings, send_warnings
 from .results import run_report
 from .rows import notification_rows
 from .unsent import skipped_entries, skipped_message
@@ -63,7 +63,7 @@ def change_rows(queryset, eligible, values, *, log_message, done, rule):
         submit_label=_("Yes, send now"),
         always=True,
         rows=notification_rows,
-        warnings=not_configured_warnings,
+        warnings=send_warnings,
     ),
 )
 def send_now(model_admin, request, queryset):

@@ -20,6 +20,9 @@ from .rows import record_rows
 from .send_test import send_test_notifications
 from .streaming_export import StreamingExportMixin
 
+#: How many skipped records a message names before "and N more".
+NAMED = 5
+
 
 def can_manage_records(user):
     return user.has_perms(
@@ -85,10 +88,18 @@ def set_active(queryset, active):
     not run ``auto_now``)."""
     verb = gettext("Activate") if active else gettext("Deactivate")
     count = queryset.count()
+    # The records left alone, named with why: "already active: ann (Email, ...)".
+    left = list(queryset.filter(active=active).select_related("user", "target")[:NAMED])
     to_change = queryset.exclude(active=active)
     changed = list(to_change)
     to_change.update(active=active, modified=timezone.now())
     same = count - len(changed)
+    named = "; ".join(
+        f"{r.user.get_username()} ({r.target.name}, {r.target_user_id})" for r in left
+    )
+    if same > NAMED:
+        named += " " + gettext("and %(n)d more") % {"n": same - NAMED}
+    state = gettext("already active") if active else gettext("already inactive")
     return (
         Report()
         .changed(changed, gettext("%(verb)s (admin action).") % {"verb": verb})
@@ -99,8 +110,16 @@ def set_active(queryset, active):
                 len(changed),
             )
             % {"verb": verb, "n": len(changed)}
-            + ngettext(", %(same)d already so.", ", %(same)d already so.", same)
-            % {"same": same},
+            + (
+                ngettext(
+                    "; %(same)d skipped, %(state)s: %(named)s.",
+                    "; %(same)d skipped, %(state)s: %(named)s.",
+                    same,
+                )
+                % {"same": same, "state": state, "named": named}
+                if same
+                else "."
+            ),
             messages.SUCCESS,
         )
     )
