@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rangefilter.filters import DateTimeRangeFilter
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -217,3 +218,35 @@ class StatusFilter(admin.ChoicesFieldListFilter):
                 ),
                 "display": title,
             }
+
+
+class LabelledDateTimeRangeFilter(DateTimeRangeFilter):
+    """rangefilter's date-time range, each input saying what it takes: its
+    time inputs read "From time" / "To time", not "From date" again."""
+
+    def _get_form_fields(self):
+        fields = super()._get_form_fields()
+        labels = {
+            self.lookup_kwarg_gte: (_("From date"), _("From time")),
+            self.lookup_kwarg_lte: (_("To date"), _("To time")),
+        }
+        for name, (date_label, time_label) in labels.items():
+            date_input, time_input = fields[name].widget.widgets
+            date_input.attrs["placeholder"] = date_label
+            time_input.attrs["placeholder"] = time_label
+        return fields
+
+
+def datetime_range_filter(title):
+    """The filter class for ``list_filter``, as rangefilter's
+    ``DateTimeRangeFilterBuilder(title=...)`` builds it."""
+    return type(
+        "DateTimeRangeFilter",
+        (LabelledDateTimeRangeFilter,),
+        {
+            "__from_builder": True,
+            "default_title": title,
+            "default_start": None,
+            "default_end": None,
+        },
+    )

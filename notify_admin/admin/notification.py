@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
-from rangefilter.filters import DateRangeFilterBuilder, DateTimeRangeFilterBuilder
+from rangefilter.filters import DateRangeFilterBuilder
 
 from .. import conf
 from ..channels.registry import get_channel
@@ -16,7 +16,14 @@ from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
 from .display import cancellation_text, is_cancelled, when
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
-from .filters import DueFilter, OptedOutFilter, RunFilter, StatusFilter, UserFilter
+from .filters import (
+    DueFilter,
+    OptedOutFilter,
+    RunFilter,
+    StatusFilter,
+    UserFilter,
+    datetime_range_filter,
+)
 from .forms import NotificationForm
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin
@@ -77,7 +84,7 @@ class NotificationAdmin(
         (
             # Date and time: the dashboard links to "the last 24 hours".
             "attempted_delivery",
-            DateTimeRangeFilterBuilder(title=_("attempted delivery (range)")),
+            datetime_range_filter(_("attempted delivery (range)")),
         ),
         OptedOutFilter,
         RunFilter,
@@ -100,6 +107,17 @@ class NotificationAdmin(
             f"user_target__user__{user_model.USERNAME_FIELD}",
             f"user_target__user__{user_model.get_email_field_name()}",
         ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user_target":
+            # The picker's chosen record names its user and target too.
+            kwargs.setdefault(
+                "queryset",
+                db_field.remote_field.model._default_manager.select_related(
+                    "user", "target"
+                ),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
         """The add form's retry settings default to Compose's (the settings

@@ -10,6 +10,7 @@ from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
 from .actions import Confirm, Report, confirmed_action
 from .change_page import UserAutocompleteMixin
+from .columns import compact_time
 from .feedback import RECORD_FIELDS
 from .filters import MineFilter
 from .guards import GuardedActionsMixin, can_send
@@ -212,7 +213,7 @@ class TargetUserRecordAdmin(
         "target",
         "description",
         "active",
-        "modified",
+        "modified_display",
     ]
     list_filter = ["target", "active", MineFilter]
     list_select_related = ["user", "target"]
@@ -238,6 +239,18 @@ class TargetUserRecordAdmin(
 
     def has_send_permission(self, request):
         return can_send(request.user)
+
+    @admin.display(description=_("modified"), ordering="modified")
+    def modified_display(self, obj):
+        return compact_time(obj.modified)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete picker labels each record with str(record): with
+        # its user and target selected, that names the user and the target.
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return queryset.select_related("user", "target"), may_have_duplicates
 
     def has_reset_email_permission(self, request):
         return can_manage_records(request.user)
