@@ -9,14 +9,18 @@ A body that needs more than one SMS segment is only accepted once "send long
 SMS" is ticked; a push payload over the limit is refused.
 """
 
+import functools
+import json
+
 from django import forms
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .. import conf
-from ..models import TargetUserRecord
+from ..models import NotificationTarget, TargetUserRecord
 from .forms import ComposeForm
 from .message_sizes import EXPO_PAYLOAD_LIMIT, push_payload_size, sms_size
+from .provider_status import unconfigured_targets, warnings_for
 
 SMS_MODULES = ("twilio",)
 PUSH_MODULES = ("expo",)
@@ -55,6 +59,20 @@ class ComposeSendForm(ComposeForm):
         )
         self.fields["max_retries"].initial = int(conf.get_setting("MAX_RETRIES", 3))
         self.sizes = []
+        self.fields["body"].widget.attrs.update(live_counter_attrs(self.modules))
+        self.fields["target"].widget.attrs["data-na-target-modules"] = json.dumps(
+            {
+                str(pk): module
+                for pk, module in NotificationTarget.objects.values_list(
+                    "pk", "notification_module_name"
+                )
+            }
+        )
+
+    class Media:
+        # The live counters under the body (a static file: the CSP allows no
+        # inline script).
+        js = ["notify_admin/js/compose.js"]
 
     def channels_in_use(self, target):
         if target is not None:
@@ -122,6 +140,46 @@ class ComposeSendForm(ComposeForm):
                     params={"size": size, "limit": EXPO_PAYLOAD_LIMIT},
                 ),
             )
+
+
+@functools.cache
+def gsm_alphabets():
+    """``(basic, extension)``: the characters GSM-7 holds in one septet and
+    in two, as ``sms_size`` counts them (for the live counter)."""
+    candidates = [chr(c) for c in range(0x400)] + ["€"]
+    basic, extension = [], []
+    for ch in candidates:
+        size = sms_size(ch)
+        if size.encoding == "GSM-7":
+            (basic if size.units == 1 else extension).append(ch)
+    return "".join(basic), "".join(extension)
+
+
+def live_counter_attrs(modules):
+    """The body's data-na-* attributes read by static/notify_admin/js/compose.js."""
+    from ..channels.expo import PUSH_OPTIONS
+
+    basic, extension = gsm_alphabets()
+    return {
+        "data-na-counter": "1",
+        "data-na-modules": ",".join(sorted(modules)),
+        "data-na-gsm-basic": basic,
+        "data-na-gsm-extension": extension,
+        "data-na-sms-text": gettext(
+            "SMS: {characters} characters, {encoding}, {segments} segment(s)."
+        ),
+        "data-na-push-text": gettext("Push payload: {size} of {limit} bytes."),
+        "data-na-push-base": str(push_payload_size("", "", {})),
+        "data-na-push-options": ",".join(PUSH_OPTIONS),
+        "data-na-push-limit": str(EXPO_PAYLOAD_LIMIT),
+    }
+
+
+def compose_warnings(model_admin, request, users):
+    """Compose's warning per target whose provider is not configured, with
+    how many of the selected users' active addresses it holds."""
+    records = TargetUserRecord.objects.filter(user__in=users, active=True)
+    return warnings_for(unconfigured_targets(records, "target"))
 
 
 def compose_form(model_admin, request, users, data):

@@ -7,7 +7,7 @@ see admin/results.py) and the notification list filtered to its rows
 
 from django.contrib import admin
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +23,7 @@ class DeliveryRunAdmin(GuardedActionsMixin, admin.ModelAdmin):
         "started_display",
         "source_display",
         "claimed",
-        "delivered",
-        "retried",
-        "failed",
-        "inactive",
-        "opted_out",
-        "unsent_display",
+        "figures",
         "error_display",
         "links",
     ]
@@ -85,6 +80,26 @@ class DeliveryRunAdmin(GuardedActionsMixin, admin.ModelAdmin):
             return obj.source
         return format_html(
             '{}<br><span class="na-address">{}</span>', obj.source, obj.host
+        )
+
+    @admin.display(description=_("outcomes"))
+    def figures(self, obj):
+        """The run's non-zero outcomes in one column: "3 delivered · 1 failed"."""
+        parts = [
+            (obj.delivered, _("delivered"), "na-good"),
+            (obj.retried, _("to retry"), "na-warn"),
+            (obj.failed, _("failed"), "na-bad"),
+            (obj.inactive, _("inactive"), "na-bad"),
+            (obj.opted_out, _("opted out"), ""),
+            ((obj.unsent or {}).get("total", 0), _("not sent"), "na-warn"),
+        ]
+        shown = [(n, label, css) for n, label, css in parts if n]
+        if not shown:
+            return _("nothing sent")
+        return format_html_join(
+            " · ",
+            '<span class="{}">{} {}</span>',
+            [(c, n, label) for n, label, c in shown],
         )
 
     @admin.display(description=_("not sent"))

@@ -231,7 +231,10 @@ class LabelledDateTimeRangeFilter(DateTimeRangeFilter):
             self.lookup_kwarg_lte: (_("To date"), _("To time")),
         }
         for name, (date_label, time_label) in labels.items():
-            date_input, time_input = fields[name].widget.widgets
+            widget = fields[name].widget
+            # The split widget hands its own attributes to both inputs.
+            widget.attrs.pop("placeholder", None)
+            date_input, time_input = widget.widgets
             date_input.attrs["placeholder"] = date_label
             time_input.attrs["placeholder"] = time_label
         return fields

@@ -14,7 +14,7 @@ from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
-from .display import cancellation_text, is_cancelled, when
+from .display import cancellation_text, error_words, is_cancelled, when
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
 from .filters import (
     DueFilter,
@@ -42,10 +42,19 @@ class DeliveryAttemptInline(ReadOnlyInline):
         "address",
         "provider_id",
         "error_code",
-        "error_message",
+        "reason",
         *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        """The provider's reason; a Python exception in words, with the
+        exception's own text below it."""
+        words, detail = error_words(obj.error_code, obj.error_message)
+        if not detail:
+            return words or "-"
+        return format_html('{}<br><span class="na-detail">{}</span>', words, detail)
 
 
 @admin.register(Notification)

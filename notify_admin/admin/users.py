@@ -30,7 +30,7 @@ from ..creators import create_notification
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
-from .compose import compose_form
+from .compose import compose_form, compose_warnings
 from .guards import (
     action_name,
     can_send,
@@ -101,6 +101,7 @@ def notify_reset_email_target(modeladmin, request, queryset):
         submit_label=_("Create notifications"),
         form=compose_form,
         rows=user_rows,
+        warnings=compose_warnings,
     ),
 )
 def notify_compose(modeladmin, request, queryset, form):
