@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,4 +35,8 @@ class DeliveryRun(models.Model):
         get_latest_by = "started_at"
 
     def __str__(self):
-        return f"{self.source} run at {self.started_at:%Y-%m-%d %H:%M:%S}"
+        # In the admin's own date format (its titles sit beside its fields).
+        started = self.started_at
+        if timezone.is_aware(started):
+            started = timezone.localtime(started)
+        return f"{self.source} run at {date_format(started, 'DATETIME_FORMAT')}"

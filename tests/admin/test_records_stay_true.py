@@ -120,6 +120,13 @@ def test_a_staff_cancellation_reads_cancelled_by_who_and_when_everywhere(
     assert "status" not in form_fields(page)
     assert "Undo cancel" in html
 
+    user_page = admin_client.get(
+        reverse("admin:auth_user_change", args=[row.user_target.user_id])
+    ).content.decode()
+    panel = re.search(r'id="na-user-panel".*?</table>', user_page, re.S).group(0)
+    assert f"Cancelled by {admin_user.username}" in panel
+    assert "Opted out" not in panel
+
     dashboard = admin_client.get(
         reverse("admin:app_list", args=["notify_admin"])
     ).content.decode()
