@@ -19,14 +19,6 @@ MISSING_SID = 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]'
 
 
 @pytest.fixture
-def no_twilio(settings):
-    settings.NOTIFICATION_SYSTEM_TARGETS = {
-        **settings.NOTIFICATION_SYSTEM_TARGETS,
-        "twilio_sms": {"sender": "+14155550100"},
-    }
-
-
-@pytest.fixture
 def sender(client, make_staff):
     user = make_staff(
         "notify_admin.view_notification",

@@ -5,29 +5,15 @@ docs/screenshots/). The ``page`` fixture fails a test on any CSP violation."""
 
 import re
 
-import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from notify_admin.models import DeliveryRun, Notification
-from tests import test_browser as shared
-from tests.browser.pages import horizontal_overflow, shoot
+from tests.support.browser import BROWSER_MARKS, expect, log_in
+from tests.support.browser_pages import horizontal_overflow, shoot
 
-browser = shared.browser
-page = shared.page
-screenshots = shared.screenshots
-log_in = shared.log_in
-pytestmark = shared.pytestmark
+pytestmark = BROWSER_MARKS
 
 CHANGELIST = "/admin/notify_admin/notification/"
-
-
-@pytest.fixture
-def no_twilio(settings):
-    settings.NOTIFICATION_SYSTEM_TARGETS = {
-        **settings.NOTIFICATION_SYSTEM_TARGETS,
-        "twilio_sms": {"sender": "+14155550100"},
-    }
 
 
 def select_rows(page, live_server, path, rows, action):
