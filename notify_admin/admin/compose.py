@@ -3,27 +3,38 @@
 ``ComposeSendForm`` adds to the plain ``ComposeForm``: retry settings whose
 defaults come from settings (``NOTIFICATION_SYSTEM_RETRY_TIME_INTERVAL``,
 default 300 s, and ``NOTIFICATION_SYSTEM_MAX_RETRIES``, default 3), "send now",
-and the size of the message for the selected users' channels: SMS characters,
-encoding and segments, and the push payload against Expo's 4096-byte limit.
-A body that needs more than one SMS segment is only accepted once "send long
-SMS" is ticked; a push payload over the limit is refused.
+and the size of the message for each channel the selected users have records
+in, as the channel measures it (``Channel.measure``): SMS characters,
+encoding and segments, a push payload against its limit. A message a channel
+cannot send is refused; one that costs more (an SMS of several segments) is
+only accepted once "send long SMS" is ticked.
+
+The same figures show live under the body while it is typed: a few lines of
+static JavaScript (static/notify_admin/js/compose.js: no build step, no inline
+script, as the console's CSP wants) post the form's title, body and extra to
+:func:`measure_view` and show what the channels answer, so the browser never
+counts by rules of its own.
 """
 
-import functools
 import json
+import logging
 
 from django import forms
-from django.utils.translation import gettext, ngettext
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from .. import conf
+from ..channels.registry import available_module_names, get_channel
+from ..exceptions import UnknownChannel
 from ..models import NotificationTarget, TargetUserRecord
 from .forms import ComposeForm
-from .message_sizes import EXPO_PAYLOAD_LIMIT, push_payload_size, sms_size
+from .guards import can_send
 from .provider_status import unconfigured_targets, warnings_for
 
-SMS_MODULES = ("twilio",)
-PUSH_MODULES = ("expo",)
+logger = logging.getLogger("notify_admin.admin")
 
 
 class ComposeSendForm(ComposeForm):
@@ -59,7 +70,15 @@ class ComposeSendForm(ComposeForm):
         )
         self.fields["max_retries"].initial = int(conf.get_setting("MAX_RETRIES", 3))
         self.sizes = []
-        self.fields["body"].widget.attrs.update(live_counter_attrs(self.modules))
+        self.fields["body"].widget.attrs.update(
+            {
+                "data-na-counter": "1",
+                "data-na-measure-url": reverse(
+                    "admin:notify_admin_notification_measure"
+                ),
+                "data-na-modules": ",".join(sorted(self.modules)),
+            }
+        )
         self.fields["target"].widget.attrs["data-na-target-modules"] = json.dumps(
             {
                 str(pk): module
@@ -70,7 +89,7 @@ class ComposeSendForm(ComposeForm):
         )
 
     class Media:
-        # The live counters under the body (a static file: the CSP allows no
+        # The live sizes under the body (a static file: the CSP allows no
         # inline script).
         js = ["notify_admin/js/compose.js"]
 
@@ -88,91 +107,71 @@ class ComposeSendForm(ComposeForm):
         if not title or body is None:
             return cleaned
         modules = self.channels_in_use(cleaned.get("target"))
-        if modules & set(SMS_MODULES):
-            self.check_sms(body, cleaned.get("accept_long_sms"))
-        if modules & set(PUSH_MODULES):
-            self.check_push(title, body, cleaned.get("extra"))
+        accepted = cleaned.get("accept_long_sms")
+        for size in measure(modules, title, body, cleaned.get("extra"), accepted):
+            self.sizes.append(size["summary"])
+            if size["problem"]:
+                self.add_error(
+                    "body", forms.ValidationError(size["problem"], code=size["code"])
+                )
         if self.sizes:
             # The bound field copied the help text when cleaning began.
             self.fields["body"].help_text = " ".join(self.sizes)
             self["body"].help_text = self.fields["body"].help_text
         return cleaned
 
-    def check_sms(self, body, accepted):
-        size = sms_size(body)
-        self.sizes.append(
-            ngettext(
-                "SMS: %(characters)d characters, %(encoding)s, %(segments)d segment.",
-                "SMS: %(characters)d characters, %(encoding)s, %(segments)d segments.",
-                size.segments,
-            )
-            % vars(size)
+
+def measure(modules, title, body, extra, accepted):
+    """``[{"module", "summary", "problem", "code"}]``: each channel's answer
+    (``Channel.measure``) in the registry's order; ``problem`` is what keeps
+    the form from being sent ("" when nothing does)."""
+    order = {name: i for i, name in enumerate(available_module_names())}
+    sizes = []
+    for module_name in sorted(modules, key=lambda m: (order.get(m, len(order)), m)):
+        try:
+            size = get_channel(module_name).measure(title, body, extra)
+        except UnknownChannel:
+            continue
+        except Exception:  # noqa: BLE001
+            # A broken extra channel (system check E011) measures nothing.
+            logger.exception("Channel %r could not measure a message", module_name)
+            continue
+        if size is None:
+            continue
+        sizes.append(
+            {
+                "module": module_name,
+                "summary": str(size.summary),
+                "problem": str(size.error or (size.confirm if not accepted else "")),
+                "code": size.code,
+            }
         )
-        if size.segments > 1 and not accepted:
-            self.add_error(
-                "body",
-                forms.ValidationError(
-                    _(
-                        "This SMS needs %(segments)d segments (%(characters)d "
-                        "characters, %(encoding)s), each billed as one message. "
-                        "Shorten it, or tick “Send long SMS”."
-                    ),
-                    code="long_sms",
-                    params=vars(size),
-                ),
-            )
-
-    def check_push(self, title, body, extra):
-        size = push_payload_size(title, body, extra)
-        self.sizes.append(
-            _("Push payload: %(size)d of %(limit)d bytes.")
-            % {"size": size, "limit": EXPO_PAYLOAD_LIMIT}
-        )
-        if size > EXPO_PAYLOAD_LIMIT:
-            self.add_error(
-                "body",
-                forms.ValidationError(
-                    _(
-                        "The push payload would be %(size)d bytes; Expo accepts "
-                        "at most %(limit)d. Shorten the title, body or extra."
-                    ),
-                    code="push_too_big",
-                    params={"size": size, "limit": EXPO_PAYLOAD_LIMIT},
-                ),
-            )
+    return sizes
 
 
-@functools.cache
-def gsm_alphabets():
-    """``(basic, extension)``: the characters GSM-7 holds in one septet and
-    in two, as ``sms_size`` counts them (for the live counter)."""
-    candidates = [chr(c) for c in range(0x400)] + ["€"]
-    basic, extension = [], []
-    for ch in candidates:
-        size = sms_size(ch)
-        if size.encoding == "GSM-7":
-            (basic if size.units == 1 else extension).append(ch)
-    return "".join(basic), "".join(extension)
-
-
-def live_counter_attrs(modules):
-    """The body's data-na-* attributes read by static/notify_admin/js/compose.js."""
-    from ..channels.expo import PUSH_OPTIONS
-
-    basic, extension = gsm_alphabets()
-    return {
-        "data-na-counter": "1",
-        "data-na-modules": ",".join(sorted(modules)),
-        "data-na-gsm-basic": basic,
-        "data-na-gsm-extension": extension,
-        "data-na-sms-text": gettext(
-            "SMS: {characters} characters, {encoding}, {segments} segment(s)."
-        ),
-        "data-na-push-text": gettext("Push payload: {size} of {limit} bytes."),
-        "data-na-push-base": str(push_payload_size("", "", {})),
-        "data-na-push-options": ",".join(PUSH_OPTIONS),
-        "data-na-push-limit": str(EXPO_PAYLOAD_LIMIT),
-    }
+@require_POST
+def measure_view(request):
+    """The live sizes of Compose (JSON): the same answers the form gives when
+    it is sent, for the title, body and extra typed so far. Staff who may
+    send only; a bad extra counts as none, unknown channels are left out."""
+    if not can_send(request.user):
+        raise PermissionDenied
+    known = set(available_module_names())
+    modules = {m for m in request.POST.get("modules", "").split(",") if m in known}
+    try:
+        extra = json.loads(request.POST.get("extra") or "{}")
+    except (ValueError, RecursionError):
+        extra = {}
+    if not isinstance(extra, dict):
+        extra = {}
+    sizes = measure(
+        modules,
+        request.POST.get("title", ""),
+        request.POST.get("body", ""),
+        extra,
+        request.POST.get("accept_long_sms") in ("on", "1", "true"),
+    )
+    return JsonResponse({"sizes": sizes})
 
 
 def compose_warnings(model_admin, request, users):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
+from .compose import measure_view
 from .display import cancellation_text, error_words, is_cancelled, when
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
 from .filters import (
@@ -117,6 +119,17 @@ class NotificationAdmin(
             f"user_target__user__{user_model.get_email_field_name()}",
         ]
 
+    def get_urls(self):
+        # Before the default "<object_id>/" routes, which would swallow it.
+        return [
+            path(
+                "measure/",
+                self.admin_site.admin_view(measure_view),
+                name="notify_admin_notification_measure",
+            ),
+            *super().get_urls(),
+        ]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user_target":
             # The picker's chosen record names its user and target too.
@@ -196,6 +209,10 @@ class NotificationAdmin(
         try:
             channel = get_channel(obj.user_target.target.notification_module_name)
             content = channel.preview(obj)
+            # The size the channel measures (SMS segments, a push payload).
+            size = channel.measure(obj.title, obj.body, obj.extra)
+            if size is not None:
+                content["size"] = size.summary
         except (NotificationSystemError, LookupError, ValueError) as err:
             return format_html('<span class="na-error">{}</span>', err)
         except Exception as err:  # noqa: BLE001

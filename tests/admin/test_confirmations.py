@@ -98,3 +98,40 @@ def test_send_test_names_the_skipped_addresses(
     page = admin_client.get(done["Location"]).content.decode()
     assert "ned" in page and off.target_user_id in page
     assert "The address is inactive." in page
+
+
+def test_compose_measures_live_through_the_channels(admin_client, client, make_staff):
+    from django.urls import reverse
+
+    from notify_admin.channels import get_channel
+
+    url = reverse("admin:notify_admin_notification_measure")
+    answer = admin_client.post(
+        url,
+        {
+            "title": "Hi",
+            "body": "x" * 161,
+            "extra": '{"sound": "default"}',
+            "modules": "twilio,expo,no_such_channel",
+        },
+    ).json()["sizes"]
+    assert [s["module"] for s in answer] == ["twilio", "expo"]
+    sms, push = answer
+    assert sms["summary"] == "SMS: 161 characters, GSM-7, 2 segments."
+    assert "Send long SMS" in sms["problem"]
+    expected = get_channel("expo").measure("Hi", "x" * 161, {"sound": "default"})
+    assert push["summary"] == str(expected.summary) and push["problem"] == ""
+    # Ticked, the long SMS is no problem; a bad extra counts as none.
+    ticked = admin_client.post(
+        url,
+        {"body": "x" * 161, "modules": "twilio", "accept_long_sms": "on", "extra": "["},
+    ).json()["sizes"]
+    assert ticked[0]["problem"] == ""
+    deep = admin_client.post(
+        url, {"body": "b", "modules": "expo", "extra": "[" * 100000}
+    )
+    assert deep.status_code == 200
+    # Only staff who may send; only POST.
+    assert admin_client.get(url).status_code == 405
+    client.force_login(make_staff("notify_admin.view_notification"))
+    assert client.post(url, {"body": "x", "modules": "twilio"}).status_code == 403

@@ -142,7 +142,7 @@ def test_compose_counts_sms_segments_then_sends_now(
     expect(body_row.locator(".errorlist")).to_contain_text("needs 2 segments")
     expect(body_row.locator("#id_body_helptext")).to_contain_text("UCS-2, 2 segments")
     # The live counter says the same as the server.
-    expect(body_row.locator("#na-live-sizes")).to_contain_text("UCS-2, 2 segment(s)")
+    expect(body_row.locator("#na-live-sizes")).to_contain_text("UCS-2, 2 segments")
     shoot(page, screenshots, "action-compose")
     assert not Notification.objects.exists()
 

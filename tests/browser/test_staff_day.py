@@ -236,20 +236,23 @@ def test_compose_counts_live_and_warns_of_an_unconfigured_provider(
         "Twilio, whose provider is not configured"
     )
     sizes = page.locator("#na-live-sizes")
-    expect(sizes).to_contain_text("SMS: 0 characters, GSM-7, 1 segment(s).")
+    # The channels' own answers, asked as the body is typed, before any submit.
+    expect(sizes).to_contain_text("SMS: 0 characters, GSM-7, 1 segment.")
     page.fill("#id_title", "Hi")
     page.fill("#id_body", "x" * 161)
-    # Counted as typed, before any submit.
-    expect(sizes).to_contain_text("SMS: 161 characters, GSM-7, 2 segment(s).")
+    expect(sizes).to_contain_text("SMS: 161 characters, GSM-7, 2 segments.")
+    expect(sizes.locator("p.na-warn")).to_have_count(1)  # "Send long SMS" not ticked
+    page.check("#id_accept_long_sms")
+    expect(sizes.locator("p.na-warn")).to_have_count(0)
     page.fill("#id_body", "Grüße € ✓")
     expect(sizes).to_contain_text("UCS-2")
     page.fill("#id_body", "Ping")
     page.fill("#id_extra", '{"sound": "default"}')
-    # The push figure is the one the server counts on submit.
-    from notify_admin.admin.message_sizes import push_payload_size
+    # The push figure is the one the form gives when it is sent.
+    from notify_admin.channels import get_channel
 
-    expected = push_payload_size("Hi", "Ping", {"sound": "default"})
-    expect(sizes).to_contain_text(f"Push payload: {expected} of 4096 bytes.")
+    expected = get_channel("expo").measure("Hi", "Ping", {"sound": "default"})
+    expect(sizes).to_contain_text(str(expected.summary))
     shoot(page, screenshots, "compose-live")
     page.select_option("#id_target", label="Email")
     expect(sizes).not_to_contain_text("SMS")

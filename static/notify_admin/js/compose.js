@@ -1,112 +1,77 @@
-/* Compose notification: live SMS and push sizes under the body, as the form
-   counts them when it is sent (notify_admin/admin/compose.py). Plain
-   JavaScript, no build step, no inline script (the console's CSP forbids
-   it): the figures it needs come in data-na-* attributes of the body. */
+/* Compose notification: the message's size for each channel, live under the
+   body as it is typed. The channels measure it on the server (the same
+   answers the form gives when it is sent: notify_admin/admin/compose.py);
+   this only asks and shows. Plain JavaScript, no build step, no inline
+   script (the console's CSP forbids it). */
 "use strict";
 (function () {
-  function utf8Bytes(text) {
-    return new TextEncoder().encode(text).length;
-  }
-
-  // JSON as Python's json.dumps(ensure_ascii=False) writes it (", ", ": ").
-  function pythonJson(value) {
-    if (Array.isArray(value)) {
-      return "[" + value.map(pythonJson).join(", ") + "]";
-    }
-    if (value !== null && typeof value === "object") {
-      return "{" + Object.keys(value).map(function (key) {
-        return JSON.stringify(key) + ": " + pythonJson(value[key]);
-      }).join(", ") + "}";
-    }
-    return JSON.stringify(value);
-  }
-
-  function smsSize(body, basic, extension) {
-    var septets = 0, gsm = true, units = 0;
-    for (var i = 0; i < body.length; i++) {
-      var ch = body[i];
-      if (basic.indexOf(ch) !== -1) { septets += 1; }
-      else if (extension.indexOf(ch) !== -1) { septets += 2; }
-      else { gsm = false; }
-      units += 1;  // UTF-16 code units, as UCS-2 counts them
-    }
-    var characters = Array.from(body).length;
-    if (gsm) {
-      return {encoding: "GSM-7", characters: characters,
-              segments: septets <= 160 ? 1 : Math.ceil(septets / 153)};
-    }
-    return {encoding: "UCS-2", characters: characters,
-            segments: units <= 70 ? 1 : Math.ceil(units / 67)};
-  }
-
-  function pushSize(base, options, title, body, extraText) {
-    var size = base + utf8Bytes(JSON.stringify(title)) - 2 +
-      utf8Bytes(JSON.stringify(body)) - 2;
-    var extra = {};
-    try { extra = JSON.parse(extraText || "{}"); } catch (err) { extra = {}; }
-    if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
-      extra = {};
-    }
-    options.forEach(function (key) {
-      if (Object.prototype.hasOwnProperty.call(extra, key)) {
-        size += utf8Bytes(", " + JSON.stringify(key) + ": " + pythonJson(extra[key]));
-      }
-    });
-    return size;
-  }
-
-  function start(bodyInput) {
-    var data = bodyInput.dataset;
-    var form = bodyInput.form;
-    var title = form.querySelector("[name=title]");
-    var extra = form.querySelector("[name=extra]");
+  function start(body) {
+    var form = body.form;
     var target = form.querySelector("select[name=target]");
-    var targetModules = JSON.parse(data.naTargetModules || "{}");
-    var modules = (data.naModules || "").split(",").filter(Boolean);
+    var targetModules = JSON.parse(target && target.dataset.naTargetModules || "{}");
+    var modules = (body.dataset.naModules || "").split(",").filter(Boolean);
     var output = document.createElement("div");
     output.className = "help na-live-sizes";
     output.id = "na-live-sizes";
     output.setAttribute("aria-live", "polite");
     // Under the field, where Django puts its help text.
-    var row = bodyInput.closest(".flex-container") || bodyInput;
-    row.insertAdjacentElement("afterend", output);
+    (body.closest(".flex-container") || body).insertAdjacentElement("afterend", output);
+    var timer = null;
+    var asked = 0;
 
-    function update() {
-      var inUse = modules;
+    function inUse() {
       if (target && target.value) {
-        inUse = modules.filter(function (m) { return m === targetModules[target.value]; });
+        return modules.filter(function (m) { return m === targetModules[target.value]; });
       }
-      var lines = [];
-      if (inUse.indexOf("twilio") !== -1) {
-        var sms = smsSize(bodyInput.value, data.naGsmBasic, data.naGsmExtension);
-        lines.push({text: data.naSmsText
-          .replace("{characters}", sms.characters)
-          .replace("{encoding}", sms.encoding)
-          .replace("{segments}", sms.segments),
-          warn: sms.segments > 1});
-      }
-      if (inUse.indexOf("expo") !== -1) {
-        var size = pushSize(Number(data.naPushBase), data.naPushOptions.split(","),
-          title ? title.value : "", bodyInput.value, extra ? extra.value : "");
-        var limit = Number(data.naPushLimit);
-        lines.push({text: data.naPushText.replace("{size}", size).replace("{limit}", limit),
-          warn: size > limit});
-      }
+      return modules;
+    }
+
+    function show(sizes) {
       output.textContent = "";
-      lines.forEach(function (line) {
-        var p = document.createElement("p");
-        p.textContent = line.text;
-        if (line.warn) { p.className = "na-warn"; }
-        output.appendChild(p);
+      sizes.forEach(function (size) {
+        var line = document.createElement("p");
+        line.textContent = size.summary;
+        if (size.problem) {
+          line.className = "na-warn";
+          line.title = size.problem;
+        }
+        output.appendChild(line);
       });
     }
-    [bodyInput, title, extra, target].forEach(function (input) {
+
+    function ask() {
+      var data = new FormData();
+      ["title", "body", "extra", "accept_long_sms", "csrfmiddlewaretoken"].forEach(
+        function (name) {
+          var input = form.elements[name];
+          if (input && (input.type !== "checkbox" || input.checked)) {
+            data.append(name, input.value);
+          }
+        });
+      data.append("modules", inUse().join(","));
+      var mine = ++asked;
+      fetch(body.dataset.naMeasureUrl, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: {"X-CSRFToken": data.get("csrfmiddlewaretoken") || ""}
+      }).then(function (response) {
+        return response.ok ? response.json() : {sizes: []};
+      }).then(function (answer) {
+        if (mine === asked) { show(answer.sizes || []); }
+      }).catch(function () { /* the form still counts when it is sent */ });
+    }
+
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 250);
+    }
+    ["title", "body", "extra", "target", "accept_long_sms"].forEach(function (name) {
+      var input = form.elements[name];
       if (input) {
-        input.addEventListener("input", update);
-        input.addEventListener("change", update);
+        input.addEventListener("input", later);
+        input.addEventListener("change", later);
       }
     });
-    update();
+    ask();
   }
 
   function ready() {
