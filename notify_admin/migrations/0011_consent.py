@@ -11,7 +11,7 @@ import notify_admin.models.recipient_settings
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0007_built_in_targets_data"),
+        ("notify_admin", "0008_deliveryrun_unsent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -134,10 +134,11 @@ def test_the_list_says_why_each_row_was_not_sent(admin_client, rows):
         "preference",
         "category default",
         "SMS STOP",
-        "cancelled by staff",
         "deferred until",
     ):
         assert f'<span class="na-reason">{text}' in html, text
+    # A staff cancellation is named as such (issue 19's badge).
+    assert "Cancelled by admin" in html
 
 
 @pytest.mark.parametrize(
@@ -271,3 +272,22 @@ def test_send_now_reports_the_rows_quiet_hours_held(
     assert "1 deferred (quiet hours or a blackout period)" in html
     row.refresh_from_db()
     assert (row.status, row.deferral_reason) == ("SCHEDULED", "quiet_hours")
+
+
+def test_send_now_names_the_preference_that_stopped_a_row(
+    admin_client, make_user, make_record, post_action, targets
+):
+    from notify_admin.models import NotificationPreference
+
+    news = category("news")
+    record = make_record(make_user())
+    row = Notification.objects.create(
+        user_target=record, title="t", body="b", category=news
+    )
+    NotificationPreference.objects.create(
+        user=record.user, category=news, target=targets["email"], enabled=False
+    )
+    response = post_action(admin_client, Notification, "send_now", [row], confirm="yes")
+    html = admin_client.get(response["Location"]).content.decode()
+    assert "The user turned News off on Email." in html
+    assert "1 not sent (turned off by the user)" in html
