@@ -172,3 +172,27 @@ def post_action():
         return client.post(url + query, payload)
 
     return post
+
+
+# --- message templates (tests/templates, tests/admin, tests/browser) ----------
+
+
+@pytest.fixture
+def make_template(db):
+    """A NotificationTemplate with a first version (default language) made of
+    the given content fields; ``languages={"fr": {...}}`` adds more."""
+    from notify_admin.models import NotificationTemplate
+
+    def make(key="order_shipped", *, name=None, languages=None, example=None, **content):
+        template = NotificationTemplate.objects.create(
+            key=key,
+            name=name or key.replace("_", " ").capitalize(),
+            example_personalisation=example or {},
+        )
+        if content:
+            template.save_content(content, "en")
+        for language, fields in (languages or {}).items():
+            template.save_content(fields, language)
+        return template
+
+    return make

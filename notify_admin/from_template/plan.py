@@ -1,0 +1,116 @@
+"""What a creation from a template needs before it renders anything.
+
+The template and its current versions, the channels it is asked for (each
+one checked against the template's parts: a channel the template leaves out
+is an error here, at creation, never at delivery), the targets those channels
+are, and the version and renderer for each recipient's language.
+"""
+
+from django.utils.translation import gettext as _
+
+from ..exceptions import TemplateChannelMissing, TemplateNotFound, UnknownChannel
+from ..models import NotificationTarget, NotificationTemplate
+from ..rendering import Renderer, languages
+from ..rendering.content import MODULE_PARTS
+from ..rendering.render import PART_LABELS
+
+
+def module_part(module_name):
+    """The template part a channel module sends (None: templates cannot)."""
+    part = MODULE_PARTS.get(module_name)
+    if part is not None:
+        return part
+    from ..channels.registry import get_channel
+
+    try:
+        return getattr(get_channel(module_name), "template_part", None)
+    except UnknownChannel:
+        return None
+
+
+class Plan:
+    """A template, its current versions and the targets a creation sends to."""
+
+    def __init__(self, template, targets=None, language=None):
+        self.template = NotificationTemplate.objects.by_key(template)
+        self.current = self.template.current_versions()
+        if not self.current:
+            raise TemplateNotFound(
+                _("Template %(key)r has no content yet.") % {"key": self.template.key}
+            )
+        self.language = language
+        self.hook = None if language else languages.language_hook()
+        self.renderers = {}
+        self.targets = self._targets(targets)
+
+    # -- channels ---------------------------------------------------------
+
+    def _targets(self, asked):
+        """``{target_id: part}``: the targets to create on, each checked."""
+        every = {target.pk: target for target in NotificationTarget.objects.all()}
+        parts = self.parts()
+        if asked is None:
+            found = {}
+            for target in every.values():
+                part = module_part(target.notification_module_name)
+                if part in parts:
+                    found[target.pk] = part
+            return found
+        if isinstance(asked, NotificationTarget | str):
+            asked = [asked]
+        found = {}
+        for item in asked:
+            target = self._target(item, every)
+            part = module_part(target.notification_module_name)
+            if part is None or part not in parts:
+                raise TemplateChannelMissing(
+                    _(
+                        "Template %(key)r has no %(part)s part: it cannot be sent "
+                        "on target %(target)s."
+                    )
+                    % {
+                        "key": self.template.key,
+                        "part": PART_LABELS.get(part, part or _("matching")),
+                        "target": target.name,
+                    },
+                    template_key=self.template.key,
+                    part=part or "",
+                )
+            found[target.pk] = part
+        return found
+
+    @staticmethod
+    def _target(item, every):
+        if isinstance(item, NotificationTarget):
+            return item
+        by_name = {target.name.lower(): target for target in every.values()}
+        target = by_name.get(str(item).lower())
+        if target is None:
+            from ..exceptions import UserHasNoTargetRecords
+
+            raise UserHasNoTargetRecords(
+                _("There is no notification target named %(name)r.") % {"name": item}
+            )
+        return target
+
+    def parts(self):
+        """The parts every current version has (a channel may differ by
+        language: only what each has is checked when rendering)."""
+        found = set()
+        for version in self.current.values():
+            found.update(Renderer(version).parts)
+        return found
+
+    # -- versions -----------------------------------------------------------
+
+    def version_for(self, user):
+        asked = languages.requested_language(user, self.language, self.hook)
+        version, _asked = self.template.version_for(asked, self.current)
+        return version
+
+    def renderer(self, version):
+        renderer = self.renderers.get(version.pk)
+        if renderer is None:
+            renderer = Renderer(version, label=self.template.name)
+            self.renderers[version.pk] = renderer
+        return renderer

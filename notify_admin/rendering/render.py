@@ -1,0 +1,194 @@
+"""Rendering one template version for one recipient, part by part.
+
+:class:`Renderer` parses a version once and renders it for any number of
+recipients: the bulk creation builds one per version and calls
+:meth:`Renderer.render` per row. Each part gives a :class:`Rendered` message
+in the shape the channels already read:
+
+- email: ``title`` = the subject (one line), ``body`` = the plain text,
+  ``extra["html"]`` = the HTML with every value HTML-escaped;
+- SMS: ``body`` = the text, measured again after substitution (GSM-7 or
+  UCS-2 segments); ``title`` = the template's name (an SMS has none);
+- push: ``title``, ``body``, and ``extra["data"]`` = the data with its strings
+  filled in; the payload is measured against Expo's limit.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from ..exceptions import TemplateChannelMissing, TemplateRenderError
+from . import grammar, measure, push_data, values
+from .checks import long_sms_problem, push_size_problem
+from .content import EMAIL, PART_FIELDS, PARTS, PUSH, SMS, Problem, content_of, parts_of
+
+#: The longest title a notification row holds (``Notification.title``).
+TITLE_MAX_LENGTH = 200
+PART_LABELS = {EMAIL: "email", SMS: "SMS", PUSH: "push"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One part rendered for one recipient: what the notification row holds."""
+
+    part: str
+    title: str
+    body: str
+    extra: dict = field(default_factory=dict)
+    #: SMS only: ``SmsSize(encoding, characters, units, segments)``.
+    sms_size: object = None
+    #: Push only: the payload's size in bytes.
+    push_bytes: int | None = None
+
+
+class Renderer:
+    """A template version parsed once, rendered for many recipients."""
+
+    def __init__(self, version, *, label=""):
+        self.content = content_of(version)
+        self.parts = parts_of(self.content)
+        self.label = (label or "")[:TITLE_MAX_LENGTH]
+        self.keys = {part: self._keys(part) for part in PARTS}
+
+    def _keys(self, part):
+        """``{key: first spelling}`` of the names a part's fields use."""
+        found = {}
+        for name in self._names(part):
+            found.setdefault(grammar.make_key(name), name)
+        return found
+
+    def _names(self, part):
+        names = []
+        for field_name in PART_FIELDS[part]:
+            value = self.content[field_name]
+            if field_name == "push_data":
+                names += push_data.names(value)
+            elif isinstance(value, str):
+                names += grammar.names(value)
+        return names
+
+    def placeholders(self, parts=None):
+        """The placeholder names of ``parts`` (default: all), first spelling."""
+        seen, names = set(), []
+        for part in parts or self.parts:
+            for key, name in self.keys[part].items():
+                if key not in seen:
+                    seen.add(key)
+                    names.append(name)
+        return names
+
+    def missing(self, part, found):
+        return [name for key, name in self.keys[part].items() if key not in found]
+
+    def render(self, part, personalisation=None, *, user=None):
+        """The :class:`Rendered` part; raises TemplateChannelMissing when the
+        version leaves ``part`` out, TemplateRenderError for anything else."""
+        if part not in self.parts:
+            raise TemplateChannelMissing(
+                _("This template has no %(part)s part.")
+                % {"part": PART_LABELS.get(part, part)},
+                part=part,
+            )
+        found, value_problems = values.collect(personalisation, user)
+        used = self.keys[part]
+        problems = [
+            Problem("", p.message, "bad_value")
+            for p in value_problems
+            if not p.key or p.key in used
+        ]
+        missing = self.missing(part, found)
+        if missing:
+            problems.insert(
+                0,
+                Problem(
+                    "",
+                    _("Missing personalisation: %(names)s")
+                    % {"names": ", ".join(missing)},
+                    "missing",
+                ),
+            )
+        if problems:
+            raise TemplateRenderError(problems, missing=missing)
+        rendered = getattr(self, f"_render_{part}")(found)
+        return rendered
+
+    def _render_email(self, found):
+        content = self.content
+        subject = " ".join(grammar.substitute(content["email_subject"], found).split())
+        text = grammar.substitute(content["email_text"], found)
+        extra = {}
+        if content["email_html"].strip():
+            extra["html"] = grammar.substitute(
+                content["email_html"], found, escape=escape
+            )
+        problems = []
+        if not subject:
+            problems.append(
+                Problem("email_subject", _("The subject is empty after substitution."))
+            )
+        elif len(subject) > TITLE_MAX_LENGTH:
+            problems.append(_title_too_long("email_subject", subject))
+        _raise(problems)
+        return Rendered(EMAIL, subject, text, extra)
+
+    def _render_sms(self, found):
+        text = grammar.substitute(self.content["sms_text"], found)
+        size = measure.sms_size(text)
+        problems = []
+        if not text.strip():
+            problems.append(
+                Problem("sms_text", _("The SMS is empty after substitution."))
+            )
+        elif size.characters > measure.SMS_MAX_CHARACTERS:
+            problems.append(
+                Problem(
+                    "sms_text",
+                    _(
+                        "After substitution the SMS has %(characters)d characters; "
+                        "Twilio sends at most %(limit)d."
+                    )
+                    % {
+                        "characters": size.characters,
+                        "limit": measure.SMS_MAX_CHARACTERS,
+                    },
+                    "long_sms",
+                )
+            )
+        elif (
+            size.segments > measure.SMS_SEGMENTS_WITHOUT_CONSENT
+            and not self.content["allow_long_sms"]
+        ):
+            problems.append(long_sms_problem(size, after_substitution=True))
+        _raise(problems)
+        return Rendered(SMS, self.label or _("SMS"), text, {}, sms_size=size)
+
+    def _render_push(self, found):
+        content = self.content
+        title = grammar.substitute(content["push_title"], found)
+        body = grammar.substitute(content["push_body"], found)
+        extra = {}
+        if content["push_data"]:
+            extra["data"] = push_data.substitute(content["push_data"], found)
+        problems = []
+        if len(title) > TITLE_MAX_LENGTH:
+            problems.append(_title_too_long("push_title", title))
+        size = measure.push_size(title, body, extra)
+        if size > measure.push_limit():
+            problems.append(push_size_problem(size, after_substitution=True))
+        _raise(problems)
+        return Rendered(PUSH, title, body, extra, push_bytes=size)
+
+
+def _title_too_long(field_name, text):
+    return Problem(
+        field_name,
+        _("After substitution this is %(length)d characters; at most %(limit)d.")
+        % {"length": len(text), "limit": TITLE_MAX_LENGTH},
+        "too_long",
+    )
+
+
+def _raise(problems):
+    if problems:
+        raise TemplateRenderError(problems)
