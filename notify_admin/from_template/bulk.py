@@ -2,15 +2,17 @@
 
 Recipients are taken ``batch_size`` at a time; each batch costs a fixed
 number of statements whatever its size: the users' active records on the
-template's targets (one SELECT), their opt-outs (one SELECT), and the
-rendered rows (one INSERT on PostgreSQL; ``bulk_create`` elsewhere). Each
-recipient is rendered from the version of their language.
+template's targets with their opt-outs (one SELECT), and the rendered rows
+(one INSERT on PostgreSQL; ``bulk_create`` elsewhere). Each recipient is
+rendered from the version of their language.
 
 Everything runs in one transaction: a recipient whose message cannot be
 rendered (a missing value, an SMS too long) makes the call raise
 TemplateRenderError listing every such recipient, and nothing is created.
-Opted-out users and users without an active address are skipped and
-reported, as the single call would raise for them.
+Opted-out users and users without an active address on the template's
+channels are skipped and reported (``BulkResult.skipped``), where the single
+call would raise for them; an opted-out user without such an address is
+reported as without an address.
 """
 
 import uuid
@@ -18,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,18 +102,54 @@ def _pair(item, shared):
     return user, own if own is not None else shared
 
 
-def _batch_rows(plan, batch, fixed, result, errors):
-    user_ids = [user.pk for user, _p in batch]
-    records = {}
-    for record_id, user_id, target_id in TargetUserRecord.objects.filter(
-        user_id__in=user_ids, active=True, target_id__in=list(plan.targets)
-    ).values_list("id", "user_id", "target_id"):
-        records.setdefault(user_id, []).append((record_id, target_id))
-    opted_out = set(
-        NotificationOptOut.objects.filter(
-            user_id__in=user_ids, active=True
-        ).values_list("user_id", flat=True)
+def _batch_records(plan, user_ids):
+    """``({user_id: [(record_id, target_id)]}, {opted-out user ids})``: the
+    users' active records on the plan's targets, in one SELECT."""
+    records, opted_out = {}, set()
+    found = (
+        TargetUserRecord.objects.filter(
+            _user_ids_q(user_ids), active=True, target_id__in=list(plan.targets)
+        )
+        .annotate(
+            opted_out=Exists(
+                NotificationOptOut.objects.filter(
+                    user_id=OuterRef("user_id"), active=True
+                )
+            )
+        )
+        .values_list("id", "user_id", "target_id", "opted_out")
     )
+    for record_id, user_id, target_id, is_opted_out in found:
+        records.setdefault(user_id, []).append((record_id, target_id))
+        if is_opted_out:
+            opted_out.add(user_id)
+    return records, opted_out
+
+
+def _user_ids_q(user_ids):
+    """``user_id IN (...)``; on PostgreSQL ``= ANY(%s)``: one array parameter
+    instead of a thousand, which the driver would parse on every batch."""
+    connection = connections[TargetUserRecord.objects.db]
+    if connection.vendor != "postgresql":
+        return Q(user_id__in=user_ids)
+    field = TargetUserRecord._meta.get_field("user")
+    column = "{}.{}".format(
+        connection.ops.quote_name(TargetUserRecord._meta.db_table),
+        connection.ops.quote_name(field.column),
+    )
+    # Typed as the column is: a list of small ints would go as smallint[].
+    array_type = field.target_field.rel_db_type(connection)
+    return Q(
+        RawSQL(
+            f"{column} = ANY(%s::{array_type}[])",
+            [user_ids],
+            output_field=BooleanField(),
+        )
+    )
+
+
+def _batch_rows(plan, batch, fixed, result, errors):
+    records, opted_out = _batch_records(plan, [user.pk for user, _p in batch])
     rows = []
     for user, personalisation in batch:
         if user.pk in opted_out:

@@ -41,6 +41,7 @@ class Plan:
         self.language = language
         self.hook = None if language else languages.language_hook()
         self.renderers = {}
+        self.versions = {}
         self.targets = self._targets(targets)
 
     # -- channels ---------------------------------------------------------
@@ -104,8 +105,15 @@ class Plan:
     # -- versions -----------------------------------------------------------
 
     def version_for(self, user):
-        asked = languages.requested_language(user, self.language, self.hook)
-        version, _asked = self.template.version_for(asked, self.current)
+        """The version for ``user``'s language (looked up once per language)."""
+        asked = self.language
+        if not asked and self.hook is not None:
+            asked = self.hook(user)
+        version = self.versions.get(asked)
+        if version is None:
+            code = languages.requested_language(user, asked)
+            version, _asked = self.template.version_for(code, self.current)
+            self.versions[asked] = version
         return version
 
     def renderer(self, version):

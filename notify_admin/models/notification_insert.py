@@ -81,7 +81,7 @@ def _insert_unnest(connection, model, columns, count):
             alias = f"c{len(arrays)}"
             element_type = "text" if is_json else db_type
             arrays.append((f"%s::{element_type}[]", alias))
-            array_params.append([_plain(field, item, is_json) for item in value])
+            array_params.append(_plain_list(field, value, is_json))
             select.append(f"{alias}::jsonb" if is_json else alias)
         else:
             select.append("%s::jsonb" if is_json else f"%s::{db_type}")
@@ -103,14 +103,26 @@ def _insert_unnest(connection, model, columns, count):
         cursor.execute(sql, [*select_params, *array_params])
 
 
+def _plain_list(field, values, is_json):
+    if is_json:
+        dumps, encoder = json.dumps, field.encoder
+        return [None if v is None else dumps(v, cls=encoder) for v in values]
+    if _is_uuid(field):
+        return [None if v is None else str(v) for v in values]
+    return values
+
+
+def _is_uuid(field):
+    target = field.target_field if field.is_relation else field
+    return target.get_internal_type() == "UUIDField"
+
+
 def _plain(field, value, is_json):
     """A value as psycopg binds it for the column's (array) type."""
     if value is None:
         return None
     if is_json:
         return json.dumps(value, cls=field.encoder)
-    if field.get_internal_type() == "UUIDField" or (
-        field.is_relation and field.target_field.get_internal_type() == "UUIDField"
-    ):
+    if _is_uuid(field):
         return str(value)
     return value

@@ -12,6 +12,7 @@ Where Notify leaves a malformed placeholder as text, this module reports it
 holds a bracket (a nested placeholder), and an empty name.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -26,9 +27,14 @@ TRUE_VALUES = frozenset({"yes", "y", "true", "t", "1", "include", "show"})
 _KEY_DROPS = str.maketrans("", "", " _-")
 
 
+@functools.lru_cache(maxsize=4096)
+def _key(name):
+    return name.translate(_KEY_DROPS).lower()
+
+
 def make_key(name):
     """The form names are compared in: no case, spaces, underscores, hyphens."""
-    return str(name).translate(_KEY_DROPS).lower()
+    return _key(name if name.__class__ is str else str(name))
 
 
 @dataclass(frozen=True)
@@ -188,3 +194,39 @@ def substitute(text, values, *, escape=None):
         return escape(value) if escape is not None else value
 
     return PATTERN.sub(replace, text)
+
+
+def compile_text(text):
+    """``text`` split once into literal strings and ``(key, optional text or
+    None, source)`` triples, for :func:`fill` to render many times over."""
+    pieces, position = [], 0
+    for placeholder in find(text):
+        if placeholder.start > position:
+            pieces.append(text[position : placeholder.start])
+        optional = placeholder.optional_text if placeholder.is_optional else None
+        pieces.append((placeholder.key, optional, placeholder.source))
+        position = placeholder.end
+    if position < len(text or ""):
+        pieces.append(text[position:])
+    return tuple(pieces)
+
+
+def fill(pieces, values, escape=None):
+    """A compiled text (:func:`compile_text`) with the placeholders filled in,
+    exactly as :func:`substitute` would."""
+    out = []
+    for piece in pieces:
+        if piece.__class__ is str:
+            out.append(piece)
+            continue
+        key, optional, source = piece
+        if key not in values:
+            out.append(source)
+        elif optional is not None:
+            if is_true(values[key]):
+                out.append(optional)
+        else:
+            value = values[key]
+            value = value if value.__class__ is str else value_text(value)
+            out.append(escape(value) if escape is not None else value)
+    return "".join(out)

@@ -14,14 +14,24 @@ in the shape the channels already read:
 """
 
 from dataclasses import dataclass, field
+from html import escape
 
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from ..exceptions import TemplateChannelMissing, TemplateRenderError
 from . import grammar, measure, push_data, values
 from .checks import long_sms_problem, push_size_problem
-from .content import EMAIL, PART_FIELDS, PARTS, PUSH, SMS, Problem, content_of, parts_of
+from .content import (
+    EMAIL,
+    PART_FIELDS,
+    PARTS,
+    PUSH,
+    SMS,
+    TEXT_FIELDS,
+    Problem,
+    content_of,
+    parts_of,
+)
 
 #: The longest title a notification row holds (``Notification.title``).
 TITLE_MAX_LENGTH = 200
@@ -50,6 +60,12 @@ class Renderer:
         self.parts = parts_of(self.content)
         self.label = (label or "")[:TITLE_MAX_LENGTH]
         self.keys = {part: self._keys(part) for part in PARTS}
+        self.compiled = {
+            name: grammar.compile_text(self.content[name]) for name in TEXT_FIELDS
+        }
+
+    def fill(self, field_name, found, escape=None):
+        return grammar.fill(self.compiled[field_name], found, escape)
 
     def _keys(self, part):
         """``{key: first spelling}`` of the names a part's fields use."""
@@ -115,13 +131,11 @@ class Renderer:
 
     def _render_email(self, found):
         content = self.content
-        subject = " ".join(grammar.substitute(content["email_subject"], found).split())
-        text = grammar.substitute(content["email_text"], found)
+        subject = " ".join(self.fill("email_subject", found).split())
+        text = self.fill("email_text", found)
         extra = {}
         if content["email_html"].strip():
-            extra["html"] = grammar.substitute(
-                content["email_html"], found, escape=escape
-            )
+            extra["html"] = self.fill("email_html", found, escape)
         problems = []
         if not subject:
             problems.append(
@@ -133,7 +147,7 @@ class Renderer:
         return Rendered(EMAIL, subject, text, extra)
 
     def _render_sms(self, found):
-        text = grammar.substitute(self.content["sms_text"], found)
+        text = self.fill("sms_text", found)
         size = measure.sms_size(text)
         problems = []
         if not text.strip():
@@ -165,8 +179,8 @@ class Renderer:
 
     def _render_push(self, found):
         content = self.content
-        title = grammar.substitute(content["push_title"], found)
-        body = grammar.substitute(content["push_body"], found)
+        title = self.fill("push_title", found)
+        body = self.fill("push_body", found)
         extra = {}
         if content["push_data"]:
             extra["data"] = push_data.substitute(content["push_data"], found)

@@ -21,6 +21,8 @@ from .grammar import make_key
 #: Placeholders filled from the user when the personalisation does not say.
 BUILT_IN_NAMES = ("username", "first_name", "last_name", "email")
 BUILT_IN_KEYS = frozenset(make_key(name) for name in BUILT_IN_NAMES)
+# user_values() writes these keys directly (it runs once per recipient).
+assert {"username", "firstname", "lastname", "email"} == BUILT_IN_KEYS
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,12 @@ def user_values(user):
     if user is None:
         return {}
     email_field = getattr(user, "get_email_field_name", lambda: "email")()
-    found = {
-        "username": user.get_username(),
-        "first_name": getattr(user, "first_name", ""),
-        "last_name": getattr(user, "last_name", ""),
-        "email": getattr(user, email_field, ""),
+    return {
+        "username": user.get_username() or "",
+        "firstname": getattr(user, "first_name", "") or "",
+        "lastname": getattr(user, "last_name", "") or "",
+        "email": getattr(user, email_field, "") or "",
     }
-    return {make_key(name): value or "" for name, value in found.items()}
 
 
 def collect(personalisation, user=None):
