@@ -133,10 +133,8 @@ def _user_ids_q(user_ids):
     if connection.vendor != "postgresql":
         return Q(user_id__in=user_ids)
     field = TargetUserRecord._meta.get_field("user")
-    column = "{}.{}".format(
-        connection.ops.quote_name(TargetUserRecord._meta.db_table),
-        connection.ops.quote_name(field.column),
-    )
+    quote = connection.ops.quote_name
+    column = f"{quote(TargetUserRecord._meta.db_table)}.{quote(field.column)}"
     # Typed as the column is: a list of small ints would go as smallint[].
     array_type = field.target_field.rel_db_type(connection)
     return Q(

@@ -14,7 +14,7 @@ A language code with no version of its own falls back to its generic language
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from django.utils.translation import to_language
+from django.utils.translation import get_supported_language_variant, to_language
 
 from .. import conf
 
@@ -31,6 +31,16 @@ def normalise(code):
 
 def default_language():
     return normalise(settings.LANGUAGE_CODE) or "en"
+
+
+def version_language():
+    """The language new template content is written in: ``LANGUAGE_CODE``,
+    or the variant of it that ``LANGUAGES`` lists (``en-us`` → ``en``)."""
+    code = default_language()
+    try:
+        return normalise(get_supported_language_variant(code)) or code
+    except LookupError:
+        return code
 
 
 def language_hook():
