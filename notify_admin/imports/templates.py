@@ -31,6 +31,7 @@ from ..rendering.content import CONTENT_FIELDS, TEXT_FIELDS
 from ..rendering.languages import normalise, version_language
 from ..validators import validate_json_depth
 from .columns import cell
+from .formats import unescape_formula
 from .results import ImportResult, line_of
 
 TEMPLATE_COLUMNS = ("key", "name", "description", "example_personalisation")
@@ -198,7 +199,8 @@ class NotificationTemplateResource(resources.ModelResource):
                 content[name] = _boolean(row[name], errors)
             else:
                 # Not cell(): leading spaces and line breaks are the author's.
-                content[name] = "" if row[name] is None else str(row[name])
+                raw = "" if row[name] is None else str(row[name])
+                content[name] = unescape_formula(raw)
         instance.na_content = content
         for name, value in content.items():
             setattr(instance, name, value)

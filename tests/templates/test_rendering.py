@@ -16,7 +16,9 @@ from notify_admin.rendering import (
 
 VERSION = {
     "email_subject": "Your order ((order)) has shipped",
-    "email_text": "Hello ((first_name)),\n((order)) is on its way.((vip?? Free delivery.))",
+    "email_text": (
+        "Hello ((first_name)),\n((order)) is on its way.((vip?? Free delivery.))"
+    ),
     "email_html": "<p>Hello ((first_name)), <b>((order))</b>((vip??<i>Free</i>))</p>",
     "sms_text": "Order ((order)) shipped",
     "push_title": "Shipped: ((order))",
