@@ -6,7 +6,9 @@ default 300 s, and ``NOTIFICATION_SYSTEM_MAX_RETRIES``, default 3), "send now",
 and the size of the message for the selected users' channels: SMS characters,
 encoding and segments, and the push payload against Expo's 4096-byte limit.
 A body that needs more than one SMS segment is only accepted once "send long
-SMS" is ticked; a push payload over the limit is refused.
+SMS" is ticked; a push payload over the limit is refused. "From template"
+(:mod:`.compose_template`) replaces the title and body by a message template
+and a value per placeholder.
 """
 
 from django import forms
@@ -15,6 +17,7 @@ from django.utils.translation import ngettext
 
 from .. import conf
 from ..models import TargetUserRecord
+from .compose_template import TemplateComposeMixin
 from .forms import ComposeForm
 from .message_sizes import EXPO_PAYLOAD_LIMIT, push_payload_size, sms_size
 
@@ -22,7 +25,7 @@ SMS_MODULES = ("twilio",)
 PUSH_MODULES = ("expo",)
 
 
-class ComposeSendForm(ComposeForm):
+class ComposeSendForm(TemplateComposeMixin, ComposeForm):
     retry_time_interval = forms.IntegerField(
         label=_("Retry interval (seconds)"),
         min_value=0,
@@ -55,6 +58,8 @@ class ComposeSendForm(ComposeForm):
         )
         self.fields["max_retries"].initial = int(conf.get_setting("MAX_RETRIES", 3))
         self.sizes = []
+        # "From template": a template, and a field per placeholder.
+        self.add_template_fields(data)
 
     def channels_in_use(self, target):
         if target is not None:
@@ -66,6 +71,11 @@ class ComposeSendForm(ComposeForm):
         for name in ("retry_time_interval", "max_retries"):
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = self.fields[name].initial
+        if self.template is not None:
+            # The template's own checks measured its text when it was saved,
+            # and rendering measures each user's message again.
+            self.clean_template_fields(cleaned)
+            return cleaned
         title, body = cleaned.get("title"), cleaned.get("body")
         if not title or body is None:
             return cleaned
