@@ -13,8 +13,10 @@ class NotifyAdminConfig(AppConfig):
         from . import checks  # noqa: F401
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
+        from .from_template import checks as template_checks
 
         feedback_checks.register()
+        template_checks.register()
         feedback_email.connect()
 
         # After the admin autodiscovery, so the host project's own user admin

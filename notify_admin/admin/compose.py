@@ -71,10 +71,10 @@ class ComposeSendForm(TemplateComposeMixin, ComposeForm):
         for name in ("retry_time_interval", "max_retries"):
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = self.fields[name].initial
+        self.clean_template_fields(cleaned)
         if self.template is not None:
             # The template's own checks measured its text when it was saved,
             # and rendering measures each user's message again.
-            self.clean_template_fields(cleaned)
             return cleaned
         title, body = cleaned.get("title"), cleaned.get("body")
         if not title or body is None:

@@ -54,10 +54,12 @@ class TemplateComposeMixin:
         self.order_fields(["template", "language", MARKER])
         self.template = self._chosen_template(data)
         self.value_names = {}
-        if self.template is None:
-            return
+        # Not required in the browser (a template makes them unused); the
+        # form requires them when no template is chosen.
         for name in ("title", "body"):
             self.fields[name].required = False
+        if self.template is None:
+            return
         current = self.template.current_versions()
         names = []
         for version in current.values():
@@ -75,7 +77,10 @@ class TemplateComposeMixin:
                 label=_("Value of ((%(name)s))") % {"name": name},
                 max_length=10_000,
                 initial="" if isinstance(example, dict | list) else str(example),
+                widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
             )
+        # The values right under the template they belong to.
+        self.order_fields(["template", *self.value_names, "language", MARKER])
         if data is not None and data.get(MARKER) != str(self.template.pk):
             # First press with this template: show its fields, filled with
             # the examples, before anything is created.
@@ -103,6 +108,15 @@ class TemplateComposeMixin:
 
     def clean_template_fields(self, cleaned):
         if self.template is None:
+            for name in ("title", "body"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(
+                        name,
+                        forms.ValidationError(
+                            self.fields[name].error_messages["required"],
+                            code="required",
+                        ),
+                    )
             return
         if getattr(self, "template_values_shown", False):
             self.add_error(

@@ -209,7 +209,7 @@ class NotificationTemplateAdmin(
 
     def page_context(self, request, obj, form, language, prefill, current):
         if form.is_bound and hasattr(form, "cleaned_data"):
-            content = form.content()
+            content = form.preview_content()
             examples = form.cleaned_data.get("example_personalisation")
         else:
             content = prefill.content() if prefill is not None else {}
@@ -236,6 +236,13 @@ class NotificationTemplateAdmin(
                 request.user,
                 language,
                 label=obj.name if obj else "",
+            ),
+            "na_notifications_url": (
+                reverse("admin:notify_admin_notification_changelist")
+                + "?"
+                + urlencode({"template_version__template__id__exact": obj.pk})
+                if obj is not None
+                else None
             ),
             "na_can_send_test": obj is not None
             and self.has_send_test_permission(request, obj)

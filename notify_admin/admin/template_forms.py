@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import NotificationTemplate
 from ..rendering import check_content, render_all
-from ..rendering.content import CONTENT_FIELDS, MAX_LENGTHS
+from ..rendering.content import CONTENT_FIELDS, MAX_LENGTHS, TEXT_FIELDS
 from ..rendering.languages import normalise, version_language
 from .forms import BoundedJSONField
 
@@ -174,6 +174,17 @@ class NotificationTemplateForm(forms.ModelForm):
             content[name] = data.get(name, default)
             if content[name] is None:
                 content[name] = default
+        return content
+
+    def preview_content(self):
+        """The content to preview: as cleaned, but a text field with an error
+        (a malformed placeholder, say) shows as typed rather than blank."""
+        content = self.content()
+        for name in TEXT_FIELDS:
+            if name in self.errors:
+                raw = self.data.get(self.add_prefix(name), "")
+                if isinstance(raw, str) and len(raw) <= MAX_LENGTHS[name]:
+                    content[name] = raw
         return content
 
     def clean(self):

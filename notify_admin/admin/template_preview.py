@@ -111,7 +111,7 @@ def preview_view(model_admin, request, object_id=None):
             for field, messages in form.errors.items()
         }
     )
-    content = form.content() if hasattr(form, "cleaned_data") else {}
+    content = form.preview_content()
     examples = form.cleaned_data.get("example_personalisation") or {}
     whole = errors_by_field(p for p in form.problems if not p.field).get("", [])
     html = render_panel(

@@ -29,8 +29,8 @@ CONTENT_FIELDS = (*TEXT_FIELDS, "allow_long_sms", "push_data")
 #: The longest text a field takes (characters, before substitution).
 MAX_LENGTHS = {
     "email_subject": 200,
-    "email_text": 100_000,
-    "email_html": 200_000,
+    "email_text": 200_000,
+    "email_html": 500_000,
     "sms_text": 1600,
     "push_title": 200,
     "push_body": 4000,

@@ -250,3 +250,20 @@ def test_the_notification_page_links_to_its_template_version(
     version_url = url("version", shipped.pk, 1)
     assert version_url.encode() in page.content
     assert b"Order shipped \xc2\xb7 v1 (en)" in page.content
+
+
+def test_the_template_page_links_to_its_notifications(
+    admin_client, shipped, make_template, make_user, make_record
+):
+    user = make_user()
+    make_record(user, "twilio")
+    other = make_template("other", sms_text="Other")
+    Notification.objects.create_from_template(shipped, user, {"order": "1"})
+    Notification.objects.create_from_template(other, user)
+    page = admin_client.get(url("change", shipped.pk))
+    link = page.context["na_notifications_url"]
+    listed = admin_client.get(link)
+    assert listed.status_code == 200
+    assert [
+        n.template_version.template_id for n in listed.context["cl"].result_list
+    ] == [shipped.pk]

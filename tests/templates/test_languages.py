@@ -86,3 +86,17 @@ def test_no_version_in_any_fallback(make_template, ann, settings):
     with pytest.raises(TemplateNotFound, match="no version in de or in the default"):
         Notification.objects.create_from_template(french_only, ann, language="de")
     assert sms_body(french_only, ann, language="fr-be") == "Salut"
+
+
+def test_a_broken_hook_is_a_system_check_error(settings):
+    from notify_admin.from_template.checks import check_language_hook
+
+    assert check_language_hook() == []
+    settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = "tests.templates.test_languages.nope"
+    (error,) = check_language_hook()
+    assert error.id == "notify_admin.E040"
+    assert "NOTIFICATION_SYSTEM_USER_LANGUAGE" in error.msg
+    settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = 42
+    assert check_language_hook()[0].id == "notify_admin.E040"
+    settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = "user.profile.language"
+    assert check_language_hook() == []

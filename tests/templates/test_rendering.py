@@ -211,8 +211,8 @@ def test_deep_or_non_object_push_data_is_refused():
 def test_too_long_and_nul_text_is_refused_before_anything_else():
     errors = errors_by_field(
         check_content(
-            {"email_subject": "s", "email_text": "x" * 100_001, "sms_text": "a\x00"}
+            {"email_subject": "s", "email_text": "x" * 200_001, "sms_text": "a\x00"}
         )
     )
-    assert errors["email_text"][0].startswith("At most 100000 characters")
+    assert errors["email_text"][0].startswith("At most 200000 characters")
     assert errors["sms_text"] == ["NUL characters are not allowed."]
