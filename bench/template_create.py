@@ -14,7 +14,8 @@ optional text). Each repetition deletes the notifications and times
 their own personalisation (the users are loaded before the clock starts, as a
 caller holds them); it prints rows per second (median and best), the SQL
 statements per 1,000 rows (every statement on the connection, counted by
-bench/sqlcount.py) and per batch, and the share of the time spent rendering.
+bench/sqlcount.py) and per batch, this process's CPU time (what the Python side
+costs, apart from the database server), and the share of the time spent rendering.
 For scale, the single call ``create_from_template`` is timed over the first
 1,000 users (one user a call). Nothing is asserted.
 """
@@ -130,11 +131,13 @@ def time_bulk(template, people, batch_size):
 
     Notification.objects.filter(user_target__user__username__startswith=PREFIX).delete()
     with count_statements() as counter:
+        cpu = time.process_time()
         started = time.perf_counter()
         result = Notification.objects.bulk_create_from_template(
             template, people, batch_size=batch_size
         )
         elapsed = time.perf_counter() - started
+        result.cpu_seconds = time.process_time() - cpu
     return elapsed, counter.statements, result
 
 
@@ -201,6 +204,11 @@ def main():
         f"{(statements - fixed) / batches:.0f} per batch + {fixed} once"
     )
     print(f"  statements/1,000    {statements * 1000 / args.n:.2f}")
+    cpu = statistics.median(r[2].cpu_seconds for r in runs)
+    print(
+        f"  this process's CPU  {cpu:.2f} s a run ({args.n / cpu:,.0f} rows/s of "
+        "Python; the rest of the wall time is the database and waiting for it)"
+    )
     print(
         f"  rendering only      {args.n / render_seconds:,.0f} renders/s "
         f"({render_seconds / statistics.median([r[0] for r in runs]):.0%} "
