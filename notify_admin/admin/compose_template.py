@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from ..exceptions import TemplateChannelMissing, TemplateNotFound, TemplateRenderError
 from ..from_template.plan import module_part
 from ..models import Notification, NotificationTemplate
-from ..rendering import placeholders
+from ..rendering import content_of, parts_of, placeholders
 from ..rendering.grammar import make_key
 from ..rendering.render import PART_LABELS
 
@@ -131,9 +131,7 @@ class TemplateComposeMixin:
             part = module_part(target.notification_module_name)
             parts = set()
             for version in self.template.current_versions().values():
-                from ..rendering import Renderer
-
-                parts.update(Renderer(version).parts)
+                parts.update(parts_of(content_of(version)))
             if part not in parts:
                 self.add_error(
                     "target",

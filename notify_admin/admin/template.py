@@ -19,7 +19,7 @@ from import_export.admin import ImportExportMixin
 
 from ..imports.templates import NotificationTemplateResource
 from ..models import Notification, NotificationTemplate, NotificationTemplateVersion
-from ..rendering import Renderer
+from ..rendering import content_of, parts_of
 from ..rendering.content import CONTENT_FIELDS
 from ..rendering.languages import choose, normalise
 from . import template_history, template_send_test
@@ -133,7 +133,7 @@ class NotificationTemplateAdmin(
         chosen = choose(set(current), version_language())
         if chosen is None:
             return "-"
-        parts = Renderer(current[chosen]).parts
+        parts = parts_of(content_of(current[chosen]))
         return ", ".join(str(PART_LABELS[p]) for p in parts) or "-"
 
     @admin.display(description=_("languages"))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import TemplateChannelMissing, TemplateNotFound, UnknownChannel
 from ..models import NotificationTarget, NotificationTemplate
-from ..rendering import Renderer, languages
+from ..rendering import Renderer, content_of, languages, parts_of
 from ..rendering.content import MODULE_PARTS
 from ..rendering.render import PART_LABELS
 
@@ -99,7 +99,7 @@ class Plan:
         language: only what each has is checked when rendering)."""
         found = set()
         for version in self.current.values():
-            found.update(Renderer(version).parts)
+            found.update(parts_of(content_of(version)))
         return found
 
     # -- versions -----------------------------------------------------------

@@ -111,14 +111,8 @@ class NotificationTemplateResource(resources.ModelResource):
         templates = {t.pk: t for t in queryset.order_by()}
         versions = NotificationTemplateVersion.objects.filter(
             template_id__in=list(templates)
-        ).order_by("template_id", "language", "-number")
-        current = {}
-        for version in versions:
-            current.setdefault((version.template_id, version.language), version)
-        rows = [
-            ExportRow(templates[template_id], version)
-            for (template_id, _language), version in current.items()
-        ]
+        ).current()
+        rows = [ExportRow(templates[v.template_id], v) for v in versions]
         return sorted(rows, key=lambda row: (row.key, row.language))
 
     def dehydrate_example_personalisation(self, row):

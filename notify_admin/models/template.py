@@ -94,10 +94,7 @@ class NotificationTemplate(models.Model):
 
     def current_versions(self):
         """``{language: newest version}`` (one query)."""
-        current = {}
-        for version in self.versions.order_by("-number"):
-            current.setdefault(version.language, version)
-        return current
+        return {version.language: version for version in self.versions.current()}
 
     def version_for(self, language=None, current=None):
         """``(version, code asked for)`` for ``language`` with its fallbacks;

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,19 @@ FIELD_LABELS = {
 
 class ImmutableVersion(ValidationError):
     pass
+
+
+class NotificationTemplateVersionQuerySet(models.QuerySet):
+    def current(self):
+        """The newest version of each template and language (one query, read
+        from the (template, language, -number) index)."""
+        newest = (
+            type(self)(self.model, using=self._db)
+            .filter(template=OuterRef("template"), language=OuterRef("language"))
+            .order_by("-number")
+            .values("number")[:1]
+        )
+        return self.filter(number=Subquery(newest))
 
 
 class NotificationTemplateVersion(models.Model):
@@ -67,6 +81,8 @@ class NotificationTemplateVersion(models.Model):
     #: The content fields that differ from the language's previous version.
     changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
     change_message = models.CharField(_("change"), max_length=300, blank=True)
+
+    objects = NotificationTemplateVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("template version")
