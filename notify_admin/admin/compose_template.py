@@ -12,6 +12,7 @@ long with their name) creates nothing and names them.
 """
 
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,7 +162,12 @@ def compose_from_template(users, data, personalisation):
             max_retries=data["max_retries"],
             collect_ids=True,
         )
-    except (TemplateRenderError, TemplateChannelMissing, TemplateNotFound) as err:
+    except (
+        TemplateRenderError,
+        TemplateChannelMissing,
+        TemplateNotFound,
+        ImproperlyConfigured,  # a broken language hook (system check E040)
+    ) as err:
         return [], {}, err
     by_pk = {user.pk: user for user in users}
     skipped = {}

@@ -154,3 +154,21 @@ def test_a_forged_template_id_is_just_no_template(admin_client, audience, post_a
         assert page.status_code == 200
         assert "template" in page.context["form"].errors
     assert not Notification.objects.exists()
+
+
+def test_a_broken_language_hook_is_a_message_not_a_server_error(
+    admin_client, audience, maintenance, post_action, settings
+):
+    settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = "no.such.hook"
+    done = compose(
+        admin_client,
+        post_action,
+        audience,
+        confirm="yes",
+        template=maintenance.pk,
+        template_values_for=maintenance.pk,
+        value_0="now",
+    )
+    shown = [str(m) for m in get_messages(done.wsgi_request)]
+    assert any("NOTIFICATION_SYSTEM_USER_LANGUAGE" in m for m in shown)
+    assert not Notification.objects.exists()
