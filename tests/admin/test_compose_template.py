@@ -11,7 +11,7 @@ User = get_user_model()
 
 
 @pytest.fixture
-def audience(make_user, make_record):
+def compose_audience(make_user, make_record):
     ann = make_user(username="ann", first_name="Ann")
     make_record(ann)
     make_record(ann, "twilio")
@@ -40,10 +40,14 @@ def compose(client, post_action, users, **data):
 
 
 def test_choosing_a_template_first_shows_its_fields_with_the_examples(
-    admin_client, audience, maintenance, post_action
+    admin_client, compose_audience, maintenance, post_action
 ):
     page = compose(
-        admin_client, post_action, audience, confirm="yes", template=maintenance.pk
+        admin_client,
+        post_action,
+        compose_audience,
+        confirm="yes",
+        template=maintenance.pk,
     )
     assert page.status_code == 200
     form = page.context["form"]
@@ -59,12 +63,12 @@ def test_choosing_a_template_first_shows_its_fields_with_the_examples(
 
 
 def test_the_second_press_creates_rendered_rows_for_every_address(
-    admin_client, audience, maintenance, post_action
+    admin_client, compose_audience, maintenance, post_action
 ):
     done = compose(
         admin_client,
         post_action,
-        audience,
+        compose_audience,
         confirm="yes",
         template=maintenance.pk,
         template_values_for=maintenance.pk,
@@ -90,13 +94,13 @@ def test_the_second_press_creates_rendered_rows_for_every_address(
 
 
 def test_a_target_the_template_lacks_is_an_error_on_the_target(
-    admin_client, audience, make_template, post_action, targets
+    admin_client, compose_audience, make_template, post_action, targets
 ):
     email_only = make_template("email_only", email_subject="S", email_text="T")
     page = compose(
         admin_client,
         post_action,
-        audience,
+        compose_audience,
         confirm="yes",
         template=email_only.pk,
         template_values_for=email_only.pk,
@@ -107,12 +111,12 @@ def test_a_target_the_template_lacks_is_an_error_on_the_target(
 
 
 def test_a_value_is_required_for_each_placeholder(
-    admin_client, audience, maintenance, post_action
+    admin_client, compose_audience, maintenance, post_action
 ):
     page = compose(
         admin_client,
         post_action,
-        audience,
+        compose_audience,
         confirm="yes",
         template=maintenance.pk,
         template_values_for=maintenance.pk,
@@ -146,10 +150,12 @@ def test_a_message_too_long_for_one_user_creates_nothing_and_names_them(
     assert not Notification.objects.exists()
 
 
-def test_a_forged_template_id_is_just_no_template(admin_client, audience, post_action):
+def test_a_forged_template_id_is_just_no_template(
+    admin_client, compose_audience, post_action
+):
     for forged in ("abc", "-1", "99999999999999999999999", "1 OR 1=1"):
         page = compose(
-            admin_client, post_action, audience, confirm="yes", template=forged
+            admin_client, post_action, compose_audience, confirm="yes", template=forged
         )
         assert page.status_code == 200
         assert "template" in page.context["form"].errors
@@ -157,13 +163,13 @@ def test_a_forged_template_id_is_just_no_template(admin_client, audience, post_a
 
 
 def test_a_broken_language_hook_is_a_message_not_a_server_error(
-    admin_client, audience, maintenance, post_action, settings
+    admin_client, compose_audience, maintenance, post_action, settings
 ):
     settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = "no.such.hook"
     done = compose(
         admin_client,
         post_action,
-        audience,
+        compose_audience,
         confirm="yes",
         template=maintenance.pk,
         template_values_for=maintenance.pk,

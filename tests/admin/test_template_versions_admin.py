@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from tests.admin.test_preview import parse
+from tests.support.html import parse
 
 
 def url(name, *args):
@@ -12,7 +12,7 @@ def url(name, *args):
 
 
 @pytest.fixture
-def history(make_template, admin_user):
+def versioned_template(make_template, admin_user):
     template = make_template(
         sms_text="Version one ((code))", example={"code": "<b>1</b>"}
     )
@@ -26,8 +26,10 @@ def history(make_template, admin_user):
     return template
 
 
-def test_the_history_lists_every_version_with_who_and_what(admin_client, history):
-    page = admin_client.get(url("versions", history.pk))
+def test_the_history_lists_every_version_with_who_and_what(
+    admin_client, versioned_template
+):
+    page = admin_client.get(url("versions", versioned_template.pk))
     assert page.status_code == 200
     rows = page.context["rows"]
     assert [row["version"].number for row in rows] == [4, 3, 2, 1]
@@ -37,9 +39,9 @@ def test_the_history_lists_every_version_with_who_and_what(admin_client, history
 
 
 def test_a_version_page_shows_its_content_as_text_and_its_preview(
-    admin_client, history
+    admin_client, versioned_template
 ):
-    page = admin_client.get(url("version", history.pk, 4))
+    page = admin_client.get(url("version", versioned_template.pk, 4))
     assert page.status_code == 200
     parsed = parse(page.content.decode())
     scripts = [
@@ -51,8 +53,10 @@ def test_a_version_page_shows_its_content_as_text_and_its_preview(
     assert "Version three <b>1</b>" in text  # the preview, with the example value
 
 
-def test_the_diff_shows_changed_lines_and_escapes_them(admin_client, history):
-    page = admin_client.get(url("diff", history.pk) + "?from=1&to=4")
+def test_the_diff_shows_changed_lines_and_escapes_them(
+    admin_client, versioned_template
+):
+    page = admin_client.get(url("diff", versioned_template.pk) + "?from=1&to=4")
     assert page.status_code == 200
     sms = next(f for f in page.context["fields"] if f["label"] == "SMS text")
     assert sms["lines"] == [
@@ -69,20 +73,22 @@ def test_the_diff_shows_changed_lines_and_escapes_them(admin_client, history):
     "query",
     ["", "?from=1", "?from=x&to=2", "?from=1&to=99", "?from=1&to=99999999999999999999"],
 )
-def test_a_bad_diff_request_is_a_message_or_a_404(admin_client, history, query):
-    response = admin_client.get(url("diff", history.pk) + query)
+def test_a_bad_diff_request_is_a_message_or_a_404(
+    admin_client, versioned_template, query
+):
+    response = admin_client.get(url("diff", versioned_template.pk) + query)
     assert response.status_code in (302, 404)
 
 
 def test_restoring_an_old_version_adds_it_as_the_newest(
-    admin_client, history, admin_user
+    admin_client, versioned_template, admin_user
 ):
-    confirm = admin_client.get(url("restore", history.pk, 1))
+    confirm = admin_client.get(url("restore", versioned_template.pk, 1))
     assert confirm.status_code == 200
-    assert history.versions.count() == 4  # a GET changes nothing
-    response = admin_client.post(url("restore", history.pk, 1))
+    assert versioned_template.versions.count() == 4  # a GET changes nothing
+    response = admin_client.post(url("restore", versioned_template.pk, 1))
     assert response.status_code == 302
-    newest = history.versions.first()
+    newest = versioned_template.versions.first()
     assert (newest.number, newest.language, newest.sms_text) == (
         5,
         "en",
@@ -90,25 +96,32 @@ def test_restoring_an_old_version_adds_it_as_the_newest(
     )
     assert newest.change_message == "Restored version 1."
     assert newest.created_by == admin_user
-    entry = LogEntry.objects.get(object_id=str(history.pk))
+    entry = LogEntry.objects.get(object_id=str(versioned_template.pk))
     assert entry.change_message == "Restored version 1 as version 5 (en)."
     # The current content again: nothing added.
-    admin_client.post(url("restore", history.pk, 5))
-    assert history.versions.count() == 5
+    admin_client.post(url("restore", versioned_template.pk, 5))
+    assert versioned_template.versions.count() == 5
 
 
-def test_restoring_needs_the_change_permission(client, make_staff, history):
+def test_restoring_needs_the_change_permission(client, make_staff, versioned_template):
     client.force_login(make_staff("notify_admin.view_notificationtemplate"))
-    assert client.get(url("versions", history.pk)).status_code == 200
-    assert client.get(url("diff", history.pk) + "?from=1&to=2").status_code == 200
-    assert client.post(url("restore", history.pk, 1)).status_code == 403
-    assert history.versions.count() == 4
+    assert client.get(url("versions", versioned_template.pk)).status_code == 200
+    assert (
+        client.get(url("diff", versioned_template.pk) + "?from=1&to=2").status_code
+        == 200
+    )
+    assert client.post(url("restore", versioned_template.pk, 1)).status_code == 403
+    assert versioned_template.versions.count() == 4
     client.force_login(make_staff())
-    assert client.get(url("versions", history.pk)).status_code == 403
+    assert client.get(url("versions", versioned_template.pk)).status_code == 403
 
 
-def test_unknown_templates_and_versions_are_404(admin_client, history):
+def test_unknown_templates_and_versions_are_404(admin_client, versioned_template):
     assert admin_client.get(url("versions", 999999)).status_code == 404
-    assert admin_client.get(url("version", history.pk, 42)).status_code == 404
-    assert admin_client.post(url("restore", history.pk, 42)).status_code == 404
+    assert (
+        admin_client.get(url("version", versioned_template.pk, 42)).status_code == 404
+    )
+    assert (
+        admin_client.post(url("restore", versioned_template.pk, 42)).status_code == 404
+    )
     assert admin_client.get(url("versions", "not-a-number")).status_code == 404

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notify_admin.models import Notification, NotificationTemplate
-from tests.admin.test_preview import parse
+from tests.support.html import parse
 
 CONTENT = {
     "email_subject": "Order ((order)) shipped",
@@ -48,7 +48,7 @@ def url(name, *args):
 
 
 @pytest.fixture
-def shipped(make_template):
+def shipped_template(make_template):
     return make_template(example={"order": "A-1"}, **CONTENT)
 
 
@@ -70,34 +70,34 @@ def test_adding_a_template_saves_its_first_version_and_logs_it(
 
 
 def test_changing_content_adds_a_version_and_unchanged_content_none(
-    admin_client, shipped
+    admin_client, shipped_template
 ):
-    change = url("change", shipped.pk)
+    change = url("change", shipped_template.pk)
     response = admin_client.post(change, form_data(sms_text="New ((order))"))
     assert response.status_code == 302
-    assert shipped.versions.count() == 2
-    newest = shipped.versions.first()
+    assert shipped_template.versions.count() == 2
+    newest = shipped_template.versions.first()
     assert (newest.sms_text, newest.changed_fields) == ("New ((order))", ["sms_text"])
     admin_client.post(change, form_data(sms_text="New ((order))", name="Renamed"))
-    assert shipped.versions.count() == 2
-    shipped.refresh_from_db()
-    assert shipped.name == "Renamed"
+    assert shipped_template.versions.count() == 2
+    shipped_template.refresh_from_db()
+    assert shipped_template.name == "Renamed"
 
 
 def test_a_new_language_is_prefilled_from_the_fallback_and_saved_as_its_own(
-    admin_client, shipped
+    admin_client, shipped_template
 ):
-    page = admin_client.get(url("change", shipped.pk) + "?language=fr")
+    page = admin_client.get(url("change", shipped_template.pk) + "?language=fr")
     form = page.context["adminform"].form
     assert form["language"].initial == "fr"
     assert form["sms_text"].initial == CONTENT["sms_text"]
     assert b"prefilled from <strong>en</strong>" in page.content
     admin_client.post(
-        url("change", shipped.pk),
+        url("change", shipped_template.pk),
         form_data(language="fr", sms_text="Commande ((order))"),
     )
-    assert set(shipped.current_versions()) == {"en", "fr"}
-    page = admin_client.get(url("change", shipped.pk) + "?language=fr")
+    assert set(shipped_template.current_versions()) == {"en", "fr"}
+    page = admin_client.get(url("change", shipped_template.pk) + "?language=fr")
     assert page.context["adminform"].form["sms_text"].initial == "Commande ((order))"
 
 
@@ -142,9 +142,11 @@ def test_an_sms_the_examples_make_too_long_is_an_error(admin_client):
     )
 
 
-def test_the_preview_endpoint_renders_each_channel_escaped(admin_client, shipped):
+def test_the_preview_endpoint_renders_each_channel_escaped(
+    admin_client, shipped_template
+):
     response = admin_client.post(
-        url("preview_change", shipped.pk),
+        url("preview_change", shipped_template.pk),
         form_data(
             example_personalisation=json.dumps({"order": "<script>x()</script>"}),
             email_html="<p>((order))</p><script>alert(1)</script>",
@@ -181,31 +183,37 @@ def test_the_preview_endpoint_reports_errors_by_field_and_missing_values(
     assert "Missing personalisation: order" in text
 
 
-def test_preview_needs_permission_and_a_post(client, make_staff, shipped):
+def test_preview_needs_permission_and_a_post(client, make_staff, shipped_template):
     viewer = make_staff("notify_admin.view_notificationtemplate")
     client.force_login(viewer)
-    assert client.get(url("preview_change", shipped.pk)).status_code == 405
+    assert client.get(url("preview_change", shipped_template.pk)).status_code == 405
     assert (
-        client.post(url("preview_change", shipped.pk), form_data()).status_code == 200
+        client.post(url("preview_change", shipped_template.pk), form_data()).status_code
+        == 200
     )
     assert client.post(url("preview_add"), form_data()).status_code == 403
     nobody = make_staff()
     client.force_login(nobody)
     assert (
-        client.post(url("preview_change", shipped.pk), form_data()).status_code == 403
+        client.post(url("preview_change", shipped_template.pk), form_data()).status_code
+        == 403
     )
 
 
-def test_a_viewer_sees_the_page_read_only_and_cannot_save(client, make_staff, shipped):
+def test_a_viewer_sees_the_page_read_only_and_cannot_save(
+    client, make_staff, shipped_template
+):
     client.force_login(make_staff("notify_admin.view_notificationtemplate"))
-    page = client.get(url("change", shipped.pk))
+    page = client.get(url("change", shipped_template.pk))
     assert page.status_code == 200
     assert b"Send test to me" not in page.content
     assert (
-        client.post(url("change", shipped.pk), form_data(sms_text="x")).status_code
+        client.post(
+            url("change", shipped_template.pk), form_data(sms_text="x")
+        ).status_code
         == 403
     )
-    assert shipped.versions.count() == 1
+    assert shipped_template.versions.count() == 1
 
 
 def test_the_list_shows_channels_and_languages_in_a_fixed_number_of_queries(
@@ -228,42 +236,44 @@ def test_the_list_shows_channels_and_languages_in_a_fixed_number_of_queries(
 
 
 def test_a_template_that_was_sent_cannot_be_deleted(
-    admin_client, shipped, make_user, make_record
+    admin_client, shipped_template, make_user, make_record
 ):
     user = make_user()
     make_record(user, "twilio")
-    Notification.objects.create_from_template(shipped, user, {"order": "1"})
-    response = admin_client.post(url("delete", shipped.pk), {"post": "yes"})
+    Notification.objects.create_from_template(shipped_template, user, {"order": "1"})
+    response = admin_client.post(url("delete", shipped_template.pk), {"post": "yes"})
     assert response.status_code == 403
-    assert NotificationTemplate.objects.filter(pk=shipped.pk).exists()
+    assert NotificationTemplate.objects.filter(pk=shipped_template.pk).exists()
 
 
 def test_the_notification_page_links_to_its_template_version(
-    admin_client, shipped, make_user, make_record
+    admin_client, shipped_template, make_user, make_record
 ):
     user = make_user()
     make_record(user, "twilio")
-    (row,) = Notification.objects.create_from_template(shipped, user, {"order": "1"})
+    (row,) = Notification.objects.create_from_template(
+        shipped_template, user, {"order": "1"}
+    )
     page = admin_client.get(
         reverse("admin:notify_admin_notification_change", args=[row.pk])
     )
-    version_url = url("version", shipped.pk, 1)
+    version_url = url("version", shipped_template.pk, 1)
     assert version_url.encode() in page.content
     assert b"Order shipped \xc2\xb7 v1 (en)" in page.content
 
 
 def test_the_template_page_links_to_its_notifications(
-    admin_client, shipped, make_template, make_user, make_record
+    admin_client, shipped_template, make_template, make_user, make_record
 ):
     user = make_user()
     make_record(user, "twilio")
     other = make_template("other", sms_text="Other")
-    Notification.objects.create_from_template(shipped, user, {"order": "1"})
+    Notification.objects.create_from_template(shipped_template, user, {"order": "1"})
     Notification.objects.create_from_template(other, user)
-    page = admin_client.get(url("change", shipped.pk))
+    page = admin_client.get(url("change", shipped_template.pk))
     link = page.context["na_notifications_url"]
     listed = admin_client.get(link)
     assert listed.status_code == 200
     assert [
         n.template_version.template_id for n in listed.context["cl"].result_list
-    ] == [shipped.pk]
+    ] == [shipped_template.pk]

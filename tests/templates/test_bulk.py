@@ -16,7 +16,7 @@ CONTENT = {
 
 
 @pytest.fixture
-def people(make_user, make_record):
+def bulk_people(make_user, make_record):
     users = []
     for n in range(12):
         user = make_user(username=f"p{n}", first_name=f"P{n}")
@@ -27,11 +27,11 @@ def people(make_user, make_record):
     return users
 
 
-def test_rows_for_every_address_of_every_user(make_template, people):
+def test_rows_for_every_address_of_every_user(make_template, bulk_people):
     template = make_template(**CONTENT)
     result = Notification.objects.bulk_create_from_template(
         template,
-        [(user, {"code": f"<{user.username}>"}) for user in people],
+        [(user, {"code": f"<{user.username}>"}) for user in bulk_people],
         batch_size=5,
         collect_ids=True,
     )
@@ -54,14 +54,17 @@ def test_rows_for_every_address_of_every_user(make_template, people):
             assert row.extra == {}
 
 
-def test_a_fixed_number_of_statements_per_batch(make_template, people):
+def test_a_fixed_number_of_statements_per_batch(make_template, bulk_people):
     template = make_template(**CONTENT)
 
     def statements(batch_size):
         Notification.objects.all().delete()
         with CaptureQueriesContext(connection) as captured:
             Notification.objects.bulk_create_from_template(
-                template, people, personalisation={"code": "1"}, batch_size=batch_size
+                template,
+                bulk_people,
+                personalisation={"code": "1"},
+                batch_size=batch_size,
             )
         return len(captured.captured_queries)
 
@@ -71,26 +74,29 @@ def test_a_fixed_number_of_statements_per_batch(make_template, people):
 
 
 def test_opted_out_users_and_users_without_an_address_are_skipped(
-    make_template, people, make_user
+    make_template, bulk_people, make_user
 ):
     template = make_template(**CONTENT)
-    NotificationOptOut.objects.create(user=people[0], active=True)
+    NotificationOptOut.objects.create(user=bulk_people[0], active=True)
     nobody = make_user(username="nobody")
     result = Notification.objects.bulk_create_from_template(
-        template, [*people, nobody], personalisation={"code": "1"}
+        template, [*bulk_people, nobody], personalisation={"code": "1"}
     )
-    assert result.skipped == {"opted_out": [people[0].pk], "no_address": [nobody.pk]}
-    assert not Notification.objects.filter(user_target__user=people[0]).exists()
+    assert result.skipped == {
+        "opted_out": [bulk_people[0].pk],
+        "no_address": [nobody.pk],
+    }
+    assert not Notification.objects.filter(user_target__user=bulk_people[0]).exists()
     assert result.created == 16
 
 
 def test_one_bad_recipient_creates_nothing_and_every_bad_one_is_named(
-    make_template, people
+    make_template, bulk_people
 ):
     template = make_template(**CONTENT)
-    recipients = [(user, {"code": "1"}) for user in people]
-    recipients[3] = (people[3], {})
-    recipients[10] = (people[10], {"code": "😀" * 80})
+    recipients = [(user, {"code": "1"}) for user in bulk_people]
+    recipients[3] = (bulk_people[3], {})
+    recipients[10] = (bulk_people[10], {"code": "😀" * 80})
     with pytest.raises(TemplateRenderError) as caught:
         Notification.objects.bulk_create_from_template(
             template, recipients, batch_size=4
@@ -105,17 +111,17 @@ def test_one_bad_recipient_creates_nothing_and_every_bad_one_is_named(
 
 
 def test_asking_for_a_channel_the_template_lacks_fails_before_any_row(
-    make_template, people
+    make_template, bulk_people
 ):
     template = make_template("email_only", email_subject="S", email_text="T")
     with pytest.raises(TemplateChannelMissing):
         Notification.objects.bulk_create_from_template(
-            template, people, targets=["Twilio"]
+            template, bulk_people, targets=["Twilio"]
         )
     assert not Notification.objects.exists()
 
 
-def test_each_recipient_gets_their_language(make_template, people, settings):
+def test_each_recipient_gets_their_language(make_template, bulk_people, settings):
     template = make_template(
         sms_text="Code ((code))", languages={"fr": {"sms_text": "Le code ((code))"}}
     )
@@ -123,7 +129,7 @@ def test_each_recipient_gets_their_language(make_template, people, settings):
         "fr" if user.username == "p2" else None
     )
     Notification.objects.bulk_create_from_template(
-        template, people, personalisation={"code": "9"}
+        template, bulk_people, personalisation={"code": "9"}
     )
     bodies = dict(
         Notification.objects.values_list("user_target__user__username", "body")

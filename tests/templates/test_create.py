@@ -26,12 +26,12 @@ CONTENT = {
 
 
 @pytest.fixture
-def shipped(make_template):
+def order_template(make_template):
     return make_template(**CONTENT)
 
 
 @pytest.fixture
-def ann(make_user, make_record):
+def ann_everywhere(make_user, make_record):
     user = make_user(username="ann", first_name="Ann", email="ann@example.com")
     records = {
         "email": make_record(user, "email"),
@@ -42,12 +42,14 @@ def ann(make_user, make_record):
     return user
 
 
-def test_one_row_per_active_address_each_rendered_for_its_channel(shipped, ann):
-    make_inactive = ann.records["twilio"]
+def test_one_row_per_active_address_each_rendered_for_its_channel(
+    order_template, ann_everywhere
+):
+    make_inactive = ann_everywhere.records["twilio"]
     make_inactive.active = False
     make_inactive.save()
     rows = Notification.objects.create_from_template(
-        "order_shipped", ann, {"order": "A<1>"}
+        "order_shipped", ann_everywhere, {"order": "A<1>"}
     )
     by_module = {n.user_target.target.notification_module_name: n for n in rows}
     assert set(by_module) == {"email", "expo"}
@@ -62,14 +64,14 @@ def test_one_row_per_active_address_each_rendered_for_its_channel(shipped, ann):
         "On its way, Ann",
         {"data": {"order": "A<1>"}},
     )
-    version = shipped.versions.get()
+    version = order_template.versions.get()
     assert {n.template_version_id for n in rows} == {version.pk}
     assert all(n.status == Notification.SCHEDULED for n in rows)
 
 
-def test_what_is_sent_is_what_the_row_shows(shipped, ann):
+def test_what_is_sent_is_what_the_row_shows(order_template, ann_everywhere):
     (row,) = Notification.objects.create_from_template(
-        shipped, ann, {"order": "A1"}, targets="Email"
+        order_template, ann_everywhere, {"order": "A1"}, targets="Email"
     )
     send_now(Notification.objects.filter(pk=row.pk))
     (message,) = mail.outbox
@@ -79,11 +81,17 @@ def test_what_is_sent_is_what_the_row_shows(shipped, ann):
     assert message.to == ["ann@example.com"]
 
 
-def test_editing_the_template_changes_no_existing_notification(shipped, ann):
-    rows = Notification.objects.create_from_template(shipped, ann, {"order": "A1"})
+def test_editing_the_template_changes_no_existing_notification(
+    order_template, ann_everywhere
+):
+    rows = Notification.objects.create_from_template(
+        order_template, ann_everywhere, {"order": "A1"}
+    )
     before = {n.pk: (n.title, n.body, n.extra, n.template_version_id) for n in rows}
-    first = shipped.versions.get()
-    new = shipped.save_content({**CONTENT, "sms_text": "Changed ((order))"}, "en")
+    first = order_template.versions.get()
+    new = order_template.save_content(
+        {**CONTENT, "sms_text": "Changed ((order))"}, "en"
+    )
     assert new.number == 2 and new.changed_fields == ["sms_text"]
     for row in Notification.objects.filter(pk__in=before):
         assert (row.title, row.body, row.extra, row.template_version_id) == before[
@@ -91,66 +99,80 @@ def test_editing_the_template_changes_no_existing_notification(shipped, ann):
         ]
         assert row.template_version_id == first.pk
     (sms,) = Notification.objects.create_from_template(
-        shipped, ann, {"order": "A2"}, targets=["Twilio"]
+        order_template, ann_everywhere, {"order": "A2"}, targets=["Twilio"]
     )
     assert sms.body == "Changed A2" and sms.template_version == new
 
 
-def test_an_opted_out_user_gets_nothing(shipped, ann):
-    NotificationOptOut.objects.create(user=ann, active=True)
+def test_an_opted_out_user_gets_nothing(order_template, ann_everywhere):
+    NotificationOptOut.objects.create(user=ann_everywhere, active=True)
     with pytest.raises(UserIsOptedOut):
-        Notification.objects.create_from_template(shipped, ann, {"order": "1"})
+        Notification.objects.create_from_template(
+            order_template, ann_everywhere, {"order": "1"}
+        )
     assert (
         Notification.objects.create_from_template(
-            shipped, ann, {"order": "1"}, quiet=True
+            order_template, ann_everywhere, {"order": "1"}, quiet=True
         )
         == []
     )
     assert not Notification.objects.exists()
 
 
-def test_a_user_without_an_address_on_the_templates_channels(make_template, ann):
+def test_a_user_without_an_address_on_the_templates_channels(
+    make_template, ann_everywhere
+):
     sms_only = make_template("sms_only", sms_text="Hi")
-    ann.records["twilio"].delete()
+    ann_everywhere.records["twilio"].delete()
     with pytest.raises(UserHasNoTargetRecords):
-        Notification.objects.create_from_template(sms_only, ann)
+        Notification.objects.create_from_template(sms_only, ann_everywhere)
 
 
-def test_a_channel_the_template_leaves_out_is_an_error_at_creation(make_template, ann):
+def test_a_channel_the_template_leaves_out_is_an_error_at_creation(
+    make_template, ann_everywhere
+):
     email_only = make_template("email_only", email_subject="S", email_text="T")
     with pytest.raises(TemplateChannelMissing, match="has no SMS part") as caught:
-        Notification.objects.create_from_template(email_only, ann, targets=["Twilio"])
+        Notification.objects.create_from_template(
+            email_only, ann_everywhere, targets=["Twilio"]
+        )
     assert caught.value.part == "sms"
     assert not Notification.objects.exists()
     # Without targets, only the template's own channels are used.
-    rows = Notification.objects.create_from_template(email_only, ann)
+    rows = Notification.objects.create_from_template(email_only, ann_everywhere)
     assert [n.user_target.target.name for n in rows] == ["Email"]
 
 
-def test_a_missing_value_creates_nothing(shipped, ann):
+def test_a_missing_value_creates_nothing(order_template, ann_everywhere):
     with pytest.raises(TemplateRenderError, match="Missing personalisation: order"):
-        Notification.objects.create_from_template(shipped, ann, {})
+        Notification.objects.create_from_template(order_template, ann_everywhere, {})
     assert not Notification.objects.exists()
 
 
-def test_unknown_template_key(ann):
+def test_unknown_template_key(ann_everywhere):
     with pytest.raises(TemplateNotFound, match="no message template with the key"):
-        Notification.objects.create_from_template("nope", ann)
+        Notification.objects.create_from_template("nope", ann_everywhere)
 
 
-def test_the_same_call_twice_returns_the_open_rows(shipped, ann):
-    first = Notification.objects.create_from_template(shipped, ann, {"order": "1"})
-    again = Notification.objects.create_from_template(shipped, ann, {"order": "1"})
+def test_the_same_call_twice_returns_the_open_rows(order_template, ann_everywhere):
+    first = Notification.objects.create_from_template(
+        order_template, ann_everywhere, {"order": "1"}
+    )
+    again = Notification.objects.create_from_template(
+        order_template, ann_everywhere, {"order": "1"}
+    )
     assert {n.pk for n in again} == {n.pk for n in first}
-    other = Notification.objects.create_from_template(shipped, ann, {"order": "2"})
+    other = Notification.objects.create_from_template(
+        order_template, ann_everywhere, {"order": "2"}
+    )
     assert not {n.pk for n in other} & {n.pk for n in first}
 
 
-def test_schedule_and_retry_settings_are_kept(shipped, ann):
+def test_schedule_and_retry_settings_are_kept(order_template, ann_everywhere):
     when = timezone.now() + timezone.timedelta(days=1)
     rows = Notification.objects.create_from_template(
-        shipped,
-        ann,
+        order_template,
+        ann_everywhere,
         {"order": "1"},
         scheduled_delivery=when,
         retry_time_interval=60,

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from notify_admin.delivery import send_now
 from notify_admin.models import Notification, NotificationTemplate
-from tests.admin.test_preview import parse
+from tests.support.html import parse
 
 SCRIPT = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
 DJANGO_SYNTAX = (
@@ -26,7 +26,7 @@ DEEP_OBJECT = '{"a": ' * 5_000 + "1" + "}" * 5_000
 
 
 @pytest.fixture
-def staff(client, admin_user):
+def template_staff(client, admin_user):
     client.force_login(admin_user)
     client.raise_request_exception = False
     return client
@@ -80,14 +80,14 @@ CASES = [
 
 @pytest.mark.parametrize(("overrides", "saved", "field"), CASES)
 def test_the_change_form_saves_inert_text_or_says_what_is_wrong(
-    staff, overrides, saved, field
+    template_staff, overrides, saved, field
 ):
-    response = staff.post(ADD, form_data(**overrides))
+    response = template_staff.post(ADD, form_data(**overrides))
     assert response.status_code in (200, 302)
     assert NotificationTemplate.objects.exists() is saved
     if not saved:
         assert field in response.context["adminform"].form.errors
-    preview = staff.post(PREVIEW, form_data(**overrides))
+    preview = template_staff.post(PREVIEW, form_data(**overrides))
     assert preview.status_code == 200
     page = parse(preview.json()["html"])
     assert [t for t, attrs in page.tags if t in ("script", "img", "style")] == []
@@ -95,9 +95,9 @@ def test_the_change_form_saves_inert_text_or_says_what_is_wrong(
 
 
 def test_a_saved_hostile_template_renders_as_text_everywhere(
-    staff, make_user, make_record
+    template_staff, make_user, make_record
 ):
-    staff.post(
+    template_staff.post(
         ADD,
         form_data(
             name=SCRIPT,
@@ -110,7 +110,7 @@ def test_a_saved_hostile_template_renders_as_text_everywhere(
     template = NotificationTemplate.objects.get()
     for name in ("changelist", "change", "versions", "version", "send_test"):
         args = {"changelist": [], "version": [template.pk, 1]}.get(name, [template.pk])
-        response = staff.get(
+        response = template_staff.get(
             reverse(f"admin:notify_admin_notificationtemplate_{name}", args=args)
         )
         assert response.status_code == 200, name
@@ -145,7 +145,7 @@ def test_hostile_values_at_creation(make_template, make_user, make_record):
     assert not Notification.objects.exists()
 
 
-def test_hostile_import_files(staff):
+def test_hostile_import_files(template_staff):
     url = reverse("admin:notify_admin_notificationtemplate_import")
     files = [
         b"key,push_title,push_body,push_data\nk,T,B," + DEEP.encode() + b"\n",
@@ -156,7 +156,7 @@ def test_hostile_import_files(staff):
     ]
     for index, data in enumerate(files):
         fmt = "2" if data.lstrip().startswith((b"[", b"{")) else "0"
-        response = staff.post(
+        response = template_staff.post(
             url,
             {
                 "resource": "0",
