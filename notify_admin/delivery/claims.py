@@ -4,6 +4,9 @@ A compare-and-set UPDATE gives the rows a claim token and a lease
 (``claimed_until``); on PostgreSQL the candidate SELECT skips rows other
 workers hold (``FOR UPDATE SKIP LOCKED``). The transaction ends before any
 provider is called. The rows are then read back once, with what sending needs.
+
+:func:`claim_rows` is the one claim helper: notifications here, and the
+tickets whose receipts feedback polls (:mod:`notify_admin.feedback.receipts`).
 """
 
 import uuid
@@ -59,30 +62,43 @@ def count_due_of_modules(cutoff, target, module_names):
     )
 
 
+def claim_rows(candidates, size, *, still_free, **lease):
+    """Give up to ``size`` of the ordered ``candidates`` the ``lease`` fields
+    (a claim token and its expiry); return how many were claimed.
+
+    ``still_free(ids)`` is the queryset of those ids still claimable: the
+    compare-and-set, so a row someone else claimed meanwhile is not taken.
+    """
+    model = candidates.model
+    if connection.vendor == "sqlite":
+        # One writer at a time: a single UPDATE of the first candidates is its
+        # own compare-and-set, and spares a round trip with every row's id.
+        return model._default_manager.filter(
+            pk__in=candidates.values("pk")[:size]
+        ).update(**lease)
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    with transaction.atomic():
+        ids = list(candidates.values_list("pk", flat=True)[:size])
+        if not ids:
+            return 0
+        return still_free(ids).update(**lease)
+
+
 def claim_due(size, *, cutoff, target=None, exclude_modules=()):
     """Claim up to ``size`` due rows; return ``(token, rows)``."""
     candidates = due_queryset(cutoff, target, exclude_modules).order_by(
         "scheduled_delivery"
     )
     token = uuid.uuid4()
-    if connection.vendor == "sqlite":
-        # One writer at a time: a single UPDATE of the first due rows is its
-        # own compare-and-set, and spares a round trip with every row's id.
-        claimed = Notification.objects.filter(
-            pk__in=candidates.values("pk")[:size]
-        ).update(claim_token=token, claimed_until=lease_until(cutoff))
-        return token, fetch_claimed(token) if claimed else []
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    with transaction.atomic():
-        ids = list(candidates.values_list("pk", flat=True)[:size])
-        if not ids:
-            return token, []
-        # Compare-and-set: a row someone else claimed meanwhile is not taken.
-        Notification.objects.filter(pk__in=ids).due(cutoff).update(
-            claim_token=token, claimed_until=lease_until(cutoff)
-        )
-    return token, fetch_claimed(token)
+    claimed = claim_rows(
+        candidates,
+        size,
+        still_free=lambda ids: Notification.objects.filter(pk__in=ids).due(cutoff),
+        claim_token=token,
+        claimed_until=lease_until(cutoff),
+    )
+    return token, fetch_claimed(token) if claimed else []
 
 
 def claim_ids(ids, *, cutoff):
