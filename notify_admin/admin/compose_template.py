@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..exceptions import TemplateChannelMissing, TemplateNotFound, TemplateRenderError
-from ..from_template.plan import module_part
 from ..models import Notification, NotificationTemplate
 from ..rendering import content_of, parts_of, placeholders
 from ..rendering.grammar import make_key
+from ..rendering.measure import part_for_module
 from ..rendering.render import PART_LABELS
 
 VALUE_PREFIX = "value_"
@@ -129,7 +129,7 @@ class TemplateComposeMixin:
             )
         target = cleaned.get("target")
         if target is not None:
-            part = module_part(target.notification_module_name)
+            part = part_for_module(target.notification_module_name)
             parts = set()
             for version in self.template.current_versions().values():
                 parts.update(parts_of(content_of(version)))

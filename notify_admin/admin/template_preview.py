@@ -16,9 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from ..rendering import EMAIL, PUSH, SMS, measure, render_all
+from ..rendering import EMAIL, PUSH, SMS, render_all
 from ..rendering.checks import errors_by_field
 
 PANEL_TEMPLATE = "admin/notify_admin/notificationtemplate/preview_panel.html"
@@ -26,37 +25,26 @@ PREVIEW_INCLUDE = "admin/notify_admin/includes/preview.html"
 PART_NAMES = {EMAIL: _("Email"), SMS: _("SMS"), PUSH: _("Push")}
 
 
-def _sms_size(size):
-    return ngettext(
-        "%(characters)d characters, %(encoding)s, %(segments)d segment",
-        "%(characters)d characters, %(encoding)s, %(segments)d segments",
-        size.segments,
-    ) % vars(size)
-
-
 def part_preview(message):
-    """``(preview, extra_items)`` for the include, from a Rendered part."""
+    """``(preview, extra_items)`` for the include, from a Rendered part: the
+    message, then what each channel that sends it says of its size."""
     if message.part == EMAIL:
-        return {
+        preview = {
             "subject": message.title,
             "body": message.body,
             "html": message.extra.get("html"),
-        }, []
-    if message.part == SMS:
-        return {"body": message.body}, [(_("size"), _sms_size(message.sms_size))]
+        }
+    elif message.part == SMS:
+        preview = {"body": message.body}
+    else:
+        preview = {"title": message.title, "body": message.body}
     items = []
-    if message.extra.get("data"):
+    if message.extra.get("data") is not None:
         items.append(
             (_("data"), json.dumps(message.extra["data"], ensure_ascii=False, indent=1))
         )
-    items.append(
-        (
-            _("payload"),
-            _("%(size)d of %(limit)d bytes")
-            % {"size": message.push_bytes, "limit": measure.push_limit()},
-        )
-    )
-    return {"title": message.title, "body": message.body}, items
+    items += [(_("size"), size.summary) for size in message.sizes.values()]
+    return preview, items
 
 
 def panel_parts(content, examples, user, label=""):

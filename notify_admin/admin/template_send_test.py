@@ -26,10 +26,10 @@ from ..exceptions import (
     UserHasNoTargetRecords,
     UserIsOptedOut,
 )
-from ..from_template.plan import module_part
 from ..models import Notification, NotificationTarget, TargetUserRecord
 from ..rendering import placeholders
 from ..rendering.languages import language_hook, requested_language
+from ..rendering.measure import part_for_module
 from .actions import Report, finish
 from .results import may_see_results, run_report
 
@@ -125,7 +125,7 @@ def send_test_view(model_admin, request, object_id):
         for record in TargetUserRecord.objects.filter(
             user=request.user, active=True
         ).select_related("target")
-        if module_part(record.target.notification_module_name) is not None
+        if part_for_module(record.target.notification_module_name) is not None
     ]
     data = request.POST if request.method == "POST" else None
     form = SendTestForm(

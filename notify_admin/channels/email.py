@@ -43,6 +43,7 @@ def anymail_message_id(message):
 class EmailChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Email"
+    template_part = "email"
     provider_key = "email"
     number_settings = ("timeout", "concurrency")
     default_concurrency = DEFAULT_CONCURRENCY

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0006_admin_scale_indexes"),
+        ("notify_admin", "0007_built_in_targets_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -65,17 +65,17 @@ class NotificationQuerySet(models.QuerySet):
 
     def create_from_template(self, template, user, personalisation=None, **kwargs):
         """One notification per active address of ``user`` on the template's
-        channels, rendered now (see :func:`notify_admin.from_template.create`)."""
-        from ..from_template import create
+        channels, rendered now (see :func:`.template_create.create`)."""
+        from .template_create import create
 
-        return create(template, user, personalisation, **kwargs)
+        return create(self.model, template, user, personalisation, **kwargs)
 
     def bulk_create_from_template(self, template, recipients, **kwargs):
         """The same for many users, rendered and inserted in batches (see
-        :func:`notify_admin.from_template.bulk_create`)."""
-        from ..from_template import bulk_create
+        :func:`.template_bulk.bulk_create`); returns a ``BulkResult``."""
+        from .template_bulk import bulk_create
 
-        return bulk_create(template, recipients, **kwargs)
+        return bulk_create(self.model, template, recipients, **kwargs)
 
     def opt_out(self):
         """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""

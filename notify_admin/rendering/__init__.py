@@ -2,16 +2,20 @@
 
 The public API (the admin, the creation calls and send jobs use only this):
 
-``render(version, personalisation=None, part="email", *, user=None, label=None)``
+``render(version, personalisation=None, part="email", *, user=None, label=None,
+modules=None)``
     One part (``"email"``, ``"sms"``, ``"push"``) of a template version for
-    one recipient, as a :class:`Rendered` (``title``, ``body``, ``extra``, and
-    for SMS ``sms_size`` / for push ``push_bytes``). Raises
-    :class:`~notify_admin.exceptions.TemplateChannelMissing` when the version
-    leaves the part out, and
+    one recipient, as a :class:`Rendered` (``title``, ``body``, ``extra``;
+    ``sms_size`` for an SMS; ``sizes``: ``{channel module: MessageSize}``).
+    The message is measured by the channels that send the part (those whose
+    ``Channel.template_part`` it is; ``modules`` names some instead, ``()``
+    none). Raises :class:`~notify_admin.exceptions.TemplateChannelMissing`
+    when the version leaves the part out, and
     :class:`~notify_admin.exceptions.TemplateRenderError` (``.problems``,
     ``.missing``) for a missing value ("Missing personalisation: code"), a
-    value of the wrong type, an SMS longer than allowed after substitution, a
-    push payload over Expo's 4,096 bytes.
+    value of the wrong type, an SMS of more than one segment without "allow
+    long SMS" (GSM-7 or UCS-2, counted after substitution), a push payload
+    over a channel's limit (Expo's 4,096 bytes, Web Push's 3,993).
 
 ``render_all(version, personalisation=None, *, user=None, label=None)``
     Every part the version has: ``({part: Rendered}, {part: [Problem]})``;
@@ -29,7 +33,10 @@ The public API (the admin, the creation calls and send jobs use only this):
 
 ``Renderer(version, label="")``
     The version parsed once, for rendering many recipients
-    (``renderer.render(part, personalisation, user=user)``).
+    (``renderer.render(part, personalisation, user=user, modules=None)``).
+
+``part_for_module(module_name)`` (in :mod:`.measure`)
+    The part a channel sends (its ``template_part``), or None.
 
 A *version* is anything with the content attributes (or a mapping of them):
 ``email_subject``, ``email_text``, ``email_html``, ``sms_text``,
@@ -55,9 +62,9 @@ from .content import (
     SMS,
     Problem,
     content_of,
-    part_for_module,
     parts_of,
 )
+from .measure import part_for_module
 from .render import Rendered, Renderer
 from .values import BUILT_IN_KEYS, BUILT_IN_NAMES
 
@@ -88,10 +95,12 @@ def _label(version, label):
     return getattr(template, "name", "") or ""
 
 
-def render(version, personalisation=None, part=EMAIL, *, user=None, label=None):
+def render(
+    version, personalisation=None, part=EMAIL, *, user=None, label=None, modules=None
+):
     """One part of ``version`` for one recipient (see the module docstring)."""
     return Renderer(version, label=_label(version, label)).render(
-        part, personalisation, user=user
+        part, personalisation, user=user, modules=modules
     )
 
 

@@ -63,9 +63,10 @@ def check_content(version):
             )
         )
     problems += _email_problems(content)
-    problems += _push_problems(content)
+    sizer = measure.Sizer()
+    problems += _push_problems(content, sizer)
     if SMS in parts:
-        problems += _sms_problems(content)
+        problems += _sms_problems(content, sizer)
     return problems
 
 
@@ -155,13 +156,14 @@ def _email_problems(content):
     return problems
 
 
-def _sms_problems(content):
-    size = measure.sms_size(content["sms_text"])
-    if (
-        size.segments > measure.SMS_SEGMENTS_WITHOUT_CONSENT
-        and not content["allow_long_sms"]
-    ):
-        return [long_sms_problem(size)]
+def _sms_problems(content, sizer):
+    """The SMS as written (placeholders as text), as its channels measure it."""
+    text = content["sms_text"]
+    for size in sizer.measure("", text, {}, sizer.modules_for(SMS)).values():
+        if size.error:
+            return [Problem("sms_text", size.error, size.code)]
+        if size.confirm and not content["allow_long_sms"]:
+            return [long_sms_problem(measure.sms_size(text))]
     return []
 
 
@@ -181,7 +183,7 @@ def long_sms_problem(size, after_substitution=False):
     return Problem("sms_text", message % vars(size), "long_sms")
 
 
-def _push_problems(content):
+def _push_problems(content, sizer):
     title, body = content["push_title"], content["push_body"]
     problems = []
     if body.strip() and not title.strip():
@@ -201,28 +203,14 @@ def _push_problems(content):
             )
         )
     if title.strip() and body.strip():
-        size = measure.push_size(title, body, {"data": content["push_data"]})
-        if size > measure.push_limit():
-            problems.append(push_size_problem(size))
+        extra = {"data": content["push_data"]} if content["push_data"] else {}
+        sizes = sizer.measure(title, body, extra, sizer.modules_for(PUSH))
+        problems += [
+            Problem("push_body", size.error, size.code)
+            for size in sizes.values()
+            if size.error
+        ]
     return problems
-
-
-def push_size_problem(size, after_substitution=False):
-    if after_substitution:
-        message = _(
-            "After substitution the push payload would be %(size)d bytes; Expo "
-            "accepts at most %(limit)d."
-        )
-    else:
-        message = _(
-            "The push payload would be %(size)d bytes; Expo accepts at most "
-            "%(limit)d. Shorten the title, body or data."
-        )
-    return Problem(
-        "push_body",
-        message % {"size": size, "limit": measure.push_limit()},
-        "push_too_big",
-    )
 
 
 def errors_by_field(problems):

@@ -35,9 +35,6 @@ MAX_LENGTHS = {
     "push_title": 200,
     "push_body": 4000,
 }
-#: The built-in channel modules and the part each sends. An extra channel
-#: declares ``template_part = "email" | "sms" | "push"`` on its class.
-MODULE_PARTS = {"email": EMAIL, "twilio": SMS, "expo": PUSH}
 
 
 @dataclass(frozen=True)
@@ -75,11 +72,3 @@ def parts_of(content):
     if content["push_title"].strip() or content["push_body"].strip():
         present.append(PUSH)
     return present
-
-
-def part_for_module(module_name, channel_class=None):
-    """The part a channel module sends, or None when templates cannot feed it."""
-    declared = getattr(channel_class, "template_part", None)
-    if declared in PARTS:
-        return declared
-    return MODULE_PARTS.get(module_name)

@@ -7,20 +7,24 @@ in the shape the channels already read:
 
 - email: ``title`` = the subject (one line), ``body`` = the plain text,
   ``extra["html"]`` = the HTML with every value HTML-escaped;
-- SMS: ``body`` = the text, measured again after substitution (GSM-7 or
-  UCS-2 segments); ``title`` = the template's name (an SMS has none);
+- SMS: ``body`` = the text; ``title`` = the template's name (an SMS has none);
 - push: ``title``, ``body``, and ``extra["data"]`` = the data with its strings
-  filled in; the payload is measured against Expo's limit.
+  filled in.
+
+Each rendered part is then measured by the channels that send it
+(``Channel.measure``, see :mod:`.measure`): an SMS of more segments than one
+without the template's "allow long SMS", or a push payload over a channel's
+limit, is an error of the recipient's message.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 
 from django.utils.translation import gettext as _
 
 from ..exceptions import TemplateChannelMissing, TemplateRenderError
 from . import grammar, measure, push_data, values
-from .checks import long_sms_problem, push_size_problem
+from .checks import long_sms_problem
 from .content import (
     EMAIL,
     PART_FIELDS,
@@ -36,6 +40,8 @@ from .content import (
 #: The longest title a notification row holds (``Notification.title``).
 TITLE_MAX_LENGTH = 200
 PART_LABELS = {EMAIL: "email", SMS: "SMS", PUSH: "push"}
+#: The field a size problem of each part is shown on.
+SIZE_FIELDS = {EMAIL: "email_text", SMS: "sms_text", PUSH: "push_body"}
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,15 @@ class Rendered:
     extra: dict = field(default_factory=dict)
     #: SMS only: ``SmsSize(encoding, characters, units, segments)``.
     sms_size: object = None
-    #: Push only: the payload's size in bytes.
-    push_bytes: int | None = None
+    #: ``{channel module: MessageSize}`` from the channels that measured it.
+    sizes: dict = field(default_factory=dict)
 
 
 class Renderer:
     """A template version parsed once, rendered for many recipients."""
 
-    def __init__(self, version, *, label=""):
+    def __init__(self, version, *, label="", sizer=None):
+        self.sizer = sizer or measure.Sizer()
         self.content = content_of(version)
         self.parts = parts_of(self.content)
         self.label = (label or "")[:TITLE_MAX_LENGTH]
@@ -97,9 +104,12 @@ class Renderer:
     def missing(self, part, found):
         return [name for key, name in self.keys[part].items() if key not in found]
 
-    def render(self, part, personalisation=None, *, user=None):
+    def render(self, part, personalisation=None, *, user=None, modules=None):
         """The :class:`Rendered` part; raises TemplateChannelMissing when the
-        version leaves ``part`` out, TemplateRenderError for anything else."""
+        version leaves ``part`` out, TemplateRenderError for anything else.
+
+        ``modules``: the channels to measure the message for (None: every
+        channel that sends the part; ``()``: none)."""
         if part not in self.parts:
             raise TemplateChannelMissing(
                 _("This template has no %(part)s part.")
@@ -127,7 +137,31 @@ class Renderer:
         if problems:
             raise TemplateRenderError(problems, missing=missing)
         rendered = getattr(self, f"_render_{part}")(found)
-        return rendered
+        if modules is None:
+            modules = self.sizer.modules_for(part)
+        return self.measured(rendered, modules)
+
+    def measured(self, rendered, modules):
+        """``rendered`` with the sizes the channels ``modules`` give it;
+        raises TemplateRenderError for a message one of them cannot send."""
+        sizes = self.sizer.measure(
+            rendered.title, rendered.body, rendered.extra, modules
+        )
+        problems = []
+        for size in sizes.values():
+            if size.error:
+                problems.append(
+                    Problem(SIZE_FIELDS[rendered.part], size.error, size.code)
+                )
+            elif size.confirm and not self.content["allow_long_sms"]:
+                if rendered.part == SMS:
+                    problems.append(long_sms_problem(rendered.sms_size, True))
+                else:
+                    problems.append(
+                        Problem(SIZE_FIELDS[rendered.part], size.confirm, size.code)
+                    )
+        _raise(problems)
+        return replace(rendered, sizes=sizes)
 
     def _render_email(self, found):
         content = self.content
@@ -160,7 +194,7 @@ class Renderer:
                     "sms_text",
                     _(
                         "After substitution the SMS has %(characters)d characters; "
-                        "Twilio sends at most %(limit)d."
+                        "at most %(limit)d can be sent."
                     )
                     % {
                         "characters": size.characters,
@@ -169,11 +203,6 @@ class Renderer:
                     "long_sms",
                 )
             )
-        elif (
-            size.segments > measure.SMS_SEGMENTS_WITHOUT_CONSENT
-            and not self.content["allow_long_sms"]
-        ):
-            problems.append(long_sms_problem(size, after_substitution=True))
         _raise(problems)
         return Rendered(SMS, self.label or _("SMS"), text, {}, sms_size=size)
 
@@ -184,14 +213,9 @@ class Renderer:
         extra = {}
         if content["push_data"]:
             extra["data"] = push_data.substitute(content["push_data"], found)
-        problems = []
         if len(title) > TITLE_MAX_LENGTH:
-            problems.append(_title_too_long("push_title", title))
-        size = measure.push_size(title, body, extra)
-        if size > measure.push_limit():
-            problems.append(push_size_problem(size, after_substitution=True))
-        _raise(problems)
-        return Rendered(PUSH, title, body, extra, push_bytes=size)
+            _raise([_title_too_long("push_title", title)])
+        return Rendered(PUSH, title, body, extra)
 
 
 def _title_too_long(field_name, text):

@@ -181,3 +181,42 @@ def test_schedule_and_retry_settings_are_kept(order_template, ann_everywhere):
     assert {
         (n.scheduled_delivery, n.retry_time_interval, n.max_retries) for n in rows
     } == {(when, 60, 5)}
+
+
+PAGER = """
+from notify_admin.channels.base import Channel as BaseChannel, Outcome
+
+
+class Channel(BaseChannel):
+    module_name = "pager"
+    template_part = "sms"
+
+    def transmit(self, messages):
+        return [Outcome.sent("page")] * len(messages)
+"""
+
+
+def test_an_extra_channel_gets_the_part_it_declares(
+    make_template, make_user, settings, tmp_path
+):
+    from notify_admin.models import NotificationTarget, TargetUserRecord
+
+    (tmp_path / "pager.py").write_text(PAGER)
+    (tmp_path / "silent.py").write_text(PAGER.replace('template_part = "sms"', ""))
+    settings.NOTIFICATION_SYSTEM_HANDLERS = [str(tmp_path)]
+    pager = NotificationTarget.objects.create(
+        name="Pager", notification_module_name="pager"
+    )
+    silent = NotificationTarget.objects.create(
+        name="Silent", notification_module_name="silent"
+    )
+    user = make_user()
+    for target in (pager, silent):
+        TargetUserRecord.objects.create(user=user, target=target, target_user_id="p-1")
+    template = make_template(
+        sms_text="Page ((code))", email_subject="S", email_text="T"
+    )
+    (row,) = Notification.objects.create_from_template(template, user, {"code": "7"})
+    assert (row.user_target.target, row.body) == (pager, "Page 7")
+    with pytest.raises(TemplateChannelMissing, match="on target Silent"):
+        Notification.objects.create_from_template(template, user, targets=["Silent"])

@@ -91,7 +91,7 @@ def test_no_version_in_any_fallback(make_template, sms_reader, settings):
 
 
 def test_a_broken_hook_is_a_system_check_error(settings):
-    from notify_admin.from_template.checks import check_language_hook
+    from notify_admin.rendering.hook_check import check_language_hook
 
     assert check_language_hook() == []
     settings.NOTIFICATION_SYSTEM_USER_LANGUAGE = "tests.templates.test_languages.nope"

@@ -124,12 +124,24 @@ def test_push_data_strings_are_filled_in_and_the_rest_kept():
     assert message.extra == {
         "data": {"url": "/orders/A1", "count": 1, "nested": [{"o": "A1"}]}
     }
-    assert 0 < message.push_bytes < 4096
+    assert set(message.sizes) == {"expo", "webpush"}
+    assert message.sizes["expo"].summary.startswith("Push payload: ")
+    assert not message.sizes["expo"].error
 
 
-def test_push_payload_is_measured_after_substitution():
+def test_push_payload_is_measured_after_substitution_by_each_push_channel():
+    # 3,995 bytes of body: within Expo's 4,096, over Web Push's 3,993.
+    big = {"order": "1", "first_name": "x" * 3900}
+    with pytest.raises(TemplateRenderError) as caught:
+        render(VERSION, big, "push")
+    (problem,) = caught.value.problems
+    assert problem.field == "push_body"
+    assert "push services take at most 3993" in problem.message
+    # Measured only for the channel a row goes to (what the creation does).
+    message = render(VERSION, big, "push", modules=["expo"])
+    assert not message.sizes["expo"].error
     with pytest.raises(TemplateRenderError, match="Expo accepts at most 4096"):
-        render(VERSION, {"order": "x" * 2000}, "push", user=user())
+        render(VERSION, {"order": "1", "first_name": "x" * 5000}, "push")
 
 
 def test_a_part_the_template_leaves_out_is_its_own_error():

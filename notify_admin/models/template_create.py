@@ -5,16 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import (
-    NotificationsNotCreated,
-    UserHasNoTargetRecords,
-    UserIsOptedOut,
-)
-from ..models import Notification, NotificationOptOut, TargetUserRecord
-from .plan import Plan
+from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
+from .opt_out import NotificationOptOut
+from .target_user_record import TargetUserRecord
+from .template_plan import Plan
 
 
 def create(
+    model,
     template,
     user,
     personalisation=None,
@@ -26,8 +24,8 @@ def create(
     max_retries=3,
     quiet=False,
 ):
-    """Create one notification per active address of ``user`` on the
-    template's channels, rendered from the version of the user's language.
+    """Create one notification (``model``) per active address of ``user`` on
+    the template's channels, rendered from the version of the user's language.
 
     ``template``: a key or a NotificationTemplate. ``targets``: None (every
     channel the template has), or a target / target name or a list of them;
@@ -60,11 +58,9 @@ def create(
         if quiet:
             return []
         raise
-    version = plan.version_for(user)
-    renderer = plan.renderer(version)
-    rendered = {}
-    for part in {plan.targets[record.target_id] for record in records}:
-        rendered[part] = renderer.render(part, personalisation, user=user)
+    version, messages = plan.messages(
+        user, personalisation, [(record.pk, record.target_id) for record in records]
+    )
     fields = {
         "template_version": version,
         "scheduled_delivery": scheduled_delivery,
@@ -73,27 +69,27 @@ def create(
     }
     with transaction.atomic():
         return [
-            _get_or_create(record, rendered[plan.targets[record.target_id]], fields)
+            _get_or_create(model, record, messages[record.target_id], fields)
             for record in records
         ]
 
 
-def _get_or_create(record, message, fields):
+def _get_or_create(model, record, message, fields):
     scheduled = fields["scheduled_delivery"]
-    same = Notification.objects.filter(
+    same = model.objects.filter(
         user_target=record,
         template_version=fields["template_version"],
         title=message.title,
         body=message.body,
     )
     if scheduled is None:
-        same = same.filter(status__in=Notification.OPEN_STATUSES)
+        same = same.filter(status__in=model.OPEN_STATUSES)
     else:
         same = same.filter(scheduled_delivery=scheduled)
     for existing in same.order_by("created"):
         if existing.extra == message.extra:
             return existing
-    notification = Notification(
+    notification = model(
         user_target=record,
         title=message.title,
         body=message.body,

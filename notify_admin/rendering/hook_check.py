@@ -3,7 +3,7 @@
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from ..rendering.languages import language_hook
+from .languages import language_hook
 
 
 def register():

@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import TemplateChannelMissing, TemplateRenderError
-from ..models import Notification, NotificationOptOut, TargetUserRecord
 from ..rendering import Problem
-from .plan import Plan
+from .opt_out import NotificationOptOut
+from .target_user_record import TargetUserRecord
+from .template_plan import Plan
 
 DEFAULT_BATCH_SIZE = 1000
 #: Recipients with errors listed in the exception (the count is always full).
@@ -49,6 +50,7 @@ class BulkResult:
 
 
 def bulk_create(
+    model,
     template,
     recipients,
     *,
@@ -61,16 +63,16 @@ def bulk_create(
     batch_size=DEFAULT_BATCH_SIZE,
     collect_ids=False,
 ):
-    """Create the template's notifications for many users, in batches.
+    """Create the template's notifications (``model``) for many users, in batches.
 
     ``recipients``: users, or ``(user, personalisation)`` pairs; the shared
     ``personalisation`` fills what a recipient's own does not. The other
-    arguments are those of :func:`~notify_admin.from_template.create`.
+    arguments are those of :func:`.template_create.create`.
     Returns a :class:`BulkResult`.
     """
     plan = Plan(template, targets, language)
     fixed = {
-        "status": Notification.SCHEDULED,
+        "status": model.SCHEDULED,
         "scheduled_delivery": scheduled_delivery or timezone.now(),
         "retry_time_interval": retry_time_interval,
         "max_retries": max_retries,
@@ -83,7 +85,7 @@ def bulk_create(
             result.batches += 1
             if errors:
                 continue  # nothing will be kept: render on, to list every error
-            Notification.objects.insert_rows(rows)
+            model.objects.insert_rows(rows)
             result.created += len(rows)
             if collect_ids:
                 result.ids += [row["id"] for row in rows]
@@ -165,26 +167,19 @@ def _batch_rows(plan, batch, fixed, result, errors):
 
 
 def _user_rows(plan, user, personalisation, mine, fixed):
-    version = plan.version_for(user)
-    renderer = plan.renderer(version)
-    rendered, rows = {}, []
-    for record_id, target_id in mine:
-        part = plan.targets[target_id]
-        message = rendered.get(part)
-        if message is None:
-            message = rendered[part] = renderer.render(part, personalisation, user=user)
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "user_target_id": record_id,
-                "title": message.title,
-                "body": message.body,
-                "extra": message.extra,
-                "template_version_id": version.pk,
-                **fixed,
-            }
-        )
-    return rows
+    version, messages = plan.messages(user, personalisation, mine)
+    return [
+        {
+            "id": uuid.uuid4(),
+            "user_target_id": record_id,
+            "title": messages[target_id].title,
+            "body": messages[target_id].body,
+            "extra": messages[target_id].extra,
+            "template_version_id": version.pk,
+            **fixed,
+        }
+        for record_id, target_id in mine
+    ]
 
 
 def _error(errors):

@@ -3,29 +3,22 @@
 The template and its current versions, the channels it is asked for (each
 one checked against the template's parts: a channel the template leaves out
 is an error here, at creation, never at delivery), the targets those channels
-are, and the version and renderer for each recipient's language.
+are, and the version and renderer for each recipient's language. Which part
+a channel sends is the channel's own declaration (``Channel.template_part``).
 """
 
 from django.utils.translation import gettext as _
 
-from ..exceptions import TemplateChannelMissing, TemplateNotFound, UnknownChannel
-from ..models import NotificationTarget, NotificationTemplate
+from ..exceptions import (
+    TemplateChannelMissing,
+    TemplateNotFound,
+    UserHasNoTargetRecords,
+)
 from ..rendering import Renderer, content_of, languages, parts_of
-from ..rendering.content import MODULE_PARTS
+from ..rendering.measure import Sizer, part_for_module
 from ..rendering.render import PART_LABELS
-
-
-def module_part(module_name):
-    """The template part a channel module sends (None: templates cannot)."""
-    part = MODULE_PARTS.get(module_name)
-    if part is not None:
-        return part
-    from ..channels.registry import get_channel
-
-    try:
-        return getattr(get_channel(module_name), "template_part", None)
-    except UnknownChannel:
-        return None
+from .target import NotificationTarget
+from .template import NotificationTemplate
 
 
 class Plan:
@@ -40,29 +33,32 @@ class Plan:
             )
         self.language = language
         self.hook = None if language else languages.language_hook()
+        self.sizer = Sizer()
         self.renderers = {}
         self.versions = {}
+        #: ``{target_id: (part, channel module name)}``
         self.targets = self._targets(targets)
 
     # -- channels ---------------------------------------------------------
 
     def _targets(self, asked):
-        """``{target_id: part}``: the targets to create on, each checked."""
         every = {target.pk: target for target in NotificationTarget.objects.all()}
         parts = self.parts()
         if asked is None:
             found = {}
             for target in every.values():
-                part = module_part(target.notification_module_name)
+                module = target.notification_module_name
+                part = part_for_module(module)
                 if part in parts:
-                    found[target.pk] = part
+                    found[target.pk] = (part, module)
             return found
         if isinstance(asked, NotificationTarget | str):
             asked = [asked]
         found = {}
         for item in asked:
             target = self._target(item, every)
-            part = module_part(target.notification_module_name)
+            module = target.notification_module_name
+            part = part_for_module(module)
             if part is None or part not in parts:
                 raise TemplateChannelMissing(
                     _(
@@ -77,7 +73,7 @@ class Plan:
                     template_key=self.template.key,
                     part=part or "",
                 )
-            found[target.pk] = part
+            found[target.pk] = (part, module)
         return found
 
     @staticmethod
@@ -87,15 +83,13 @@ class Plan:
         by_name = {target.name.lower(): target for target in every.values()}
         target = by_name.get(str(item).lower())
         if target is None:
-            from ..exceptions import UserHasNoTargetRecords
-
             raise UserHasNoTargetRecords(
                 _("There is no notification target named %(name)r.") % {"name": item}
             )
         return target
 
     def parts(self):
-        """The parts every current version has (a channel may differ by
+        """The parts any current version has (a channel may differ by
         language: only what each has is checked when rendering)."""
         found = set()
         for version in self.current.values():
@@ -119,6 +113,21 @@ class Plan:
     def renderer(self, version):
         renderer = self.renderers.get(version.pk)
         if renderer is None:
-            renderer = Renderer(version, label=self.template.name)
+            renderer = Renderer(version, label=self.template.name, sizer=self.sizer)
             self.renderers[version.pk] = renderer
         return renderer
+
+    def messages(self, user, personalisation, records):
+        """``(version, {target_id: Rendered})`` for one user's records: each
+        part rendered once, measured by each target's own channel."""
+        version = self.version_for(user)
+        renderer = self.renderer(version)
+        parts, messages = {}, {}
+        for target_id in {target_id for _record, target_id in records}:
+            part, module = self.targets[target_id]
+            if part not in parts:
+                parts[part] = renderer.render(
+                    part, personalisation, user=user, modules=()
+                )
+            messages[target_id] = renderer.measured(parts[part], [module])
+        return version, messages
