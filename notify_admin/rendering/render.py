@@ -139,7 +139,7 @@ class Renderer:
         rendered = getattr(self, f"_render_{part}")(found)
         if modules is None:
             modules = self.sizer.modules_for(part)
-        return self.measured(rendered, modules)
+        return self.measured(rendered, modules) if modules else rendered
 
     def measured(self, rendered, modules):
         """``rendered`` with the sizes the channels ``modules`` give it;
@@ -161,7 +161,7 @@ class Renderer:
                         Problem(SIZE_FIELDS[rendered.part], size.confirm, size.code)
                     )
         _raise(problems)
-        return replace(rendered, sizes=sizes)
+        return replace(rendered, sizes=sizes) if sizes else rendered
 
     def _render_email(self, found):
         content = self.content

@@ -136,3 +136,40 @@ def test_each_recipient_gets_their_language(make_template, bulk_people, settings
     )
     assert bodies["p2"] == "Le code 9"
     assert bodies["p4"] == "Code 9"
+
+
+def test_the_inserted_rows_keep_every_value(is_postgres, make_user, make_record):
+    """What insert_rows writes reads back unchanged: varying and constant
+    columns, times to the microsecond, JSON with quotes and unicode."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    users = [make_user() for _ in range(3)]
+    records = [make_record(user) for user in users]
+    when = timezone.now().replace(microsecond=123456)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "user_target_id": record.pk,
+            "title": f'Title "{n}" \\ ü',
+            "body": f"Body\n{n}\t'quoted' 😀",
+            "extra": {"html": f"<p a='{n}'>\"x\"</p>", "n": n, "nested": [None, True]},
+            "scheduled_delivery": when + datetime.timedelta(microseconds=n),
+            "max_retries": 3,
+        }
+        for n, record in enumerate(records)
+    ]
+    assert Notification.objects.insert_rows(rows) == 3
+    for row in rows:
+        saved = Notification.objects.get(pk=row["id"])
+        for name in ("title", "body", "extra", "scheduled_delivery", "max_retries"):
+            assert getattr(saved, name) == row[name], name
+        assert saved.user_target_id == row["user_target_id"]
+        assert (saved.status, saved.retry_attempts, saved.template_version_id) == (
+            Notification.SCHEDULED,
+            0,
+            None,
+        )
+        assert saved.created is not None and saved.claim_token is None
