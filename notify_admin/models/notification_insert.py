@@ -112,9 +112,7 @@ def _insert_json(connection, model, columns, count):
     )
     if varying:
         sql += " FROM jsonb_array_elements(%s::jsonb) AS t(r)"
-        params.append(
-            json.dumps(list(zip(*varying, strict=True)), cls=_RowEncoder)
-        )
+        params.append(json.dumps(list(zip(*varying, strict=True)), cls=_RowEncoder))
     else:
         sql += " FROM generate_series(1, %s)"
         params.append(count)
