@@ -125,3 +125,29 @@ def test_unknown_templates_and_versions_are_404(admin_client, versioned_template
         admin_client.post(url("restore", versioned_template.pk, 42)).status_code == 404
     )
     assert admin_client.get(url("versions", "not-a-number")).status_code == 404
+
+
+def test_the_pages_run_a_fixed_number_of_queries_however_long_the_history(
+    admin_client, make_template
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    template = make_template(sms_text="v1", example={"x": "1"})
+
+    def queries():
+        counts = []
+        for name, args in (
+            ("change", [template.pk]),
+            ("versions", [template.pk]),
+            ("version", [template.pk, 1]),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                assert admin_client.get(url(name, *args)).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    few = queries()
+    for n in range(2, 12):
+        template.save_content({"sms_text": f"v{n}"}, "fr" if n % 2 else "en")
+    assert queries() == few
