@@ -5,6 +5,8 @@ from .opt_out import NotificationOptOut
 from .provider_event import ProviderEvent
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
+from .template import NotificationTemplate
+from .template_version import NotificationTemplateVersion
 
 __all__ = [
     "DeliveryAttempt",
@@ -12,6 +14,8 @@ __all__ = [
     "Notification",
     "NotificationOptOut",
     "NotificationTarget",
+    "NotificationTemplate",
+    "NotificationTemplateVersion",
     "ProviderEvent",
     "TargetUserRecord",
     "UserInNotificationTarget",
