@@ -8,6 +8,7 @@ from .opt_out import NotificationOptOutAdmin
 from .preference import NotificationPreferenceAdmin
 from .target import NotificationTargetAdmin
 from .target_user_record import TargetUserRecordAdmin
+from .template import NotificationTemplateAdmin
 from .timing import BlackoutPeriodAdmin, RecipientSettingsAdmin
 from .users import extend_user_admin
 
@@ -26,6 +27,7 @@ __all__ = [
     "NotificationAdmin",
     "NotificationOptOutAdmin",
     "NotificationTargetAdmin",
+    "NotificationTemplateAdmin",
     "TargetUserRecordAdmin",
     "extend_user_admin",
 ]

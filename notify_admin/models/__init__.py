@@ -11,6 +11,8 @@ from .provider_event import ProviderEvent
 from .recipient_settings import RecipientSettings
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
+from .template import NotificationTemplate
+from .template_version import NotificationTemplateVersion
 
 __all__ = [
     "BlackoutPeriod",
@@ -23,6 +25,8 @@ __all__ = [
     "NotificationOptOut",
     "NotificationPreference",
     "NotificationTarget",
+    "NotificationTemplate",
+    "NotificationTemplateVersion",
     "ProviderEvent",
     "RecipientSettings",
     "TargetUserRecord",
