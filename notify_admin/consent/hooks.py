@@ -97,16 +97,14 @@ def get_hook():
 
 
 def from_recipient_settings(user_ids, default):
-    """QuietHours from the users' RecipientSettings rows (one query).
-    ``user_ids``: a list, or a query of user ids (a subquery then)."""
+    """QuietHours from the users' RecipientSettings rows (one query)."""
     from ..models import RecipientSettings
+    from ..models.expressions import fk_in
 
-    if not hasattr(user_ids, "query"):
-        user_ids = list(user_ids)
     found, shared = {}, {}
-    rows = RecipientSettings.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "time_zone", "quiet_hours_start", "quiet_hours_end"
-    )
+    rows = RecipientSettings.objects.filter(
+        fk_in(RecipientSettings, "user", user_ids)
+    ).values_list("user_id", "time_zone", "quiet_hours_start", "quiet_hours_end")
     for user_id, zone, start, end in rows:
         # One QuietHours per distinct window (most users share a few).
         if (zone, start, end) not in shared:
@@ -126,20 +124,13 @@ def _quiet_hours(zone, start, end, default):
     return QuietHours(tz, start, end)
 
 
-def quiet_hours_for(user_ids, users_query=None):
-    """``{user_id: QuietHours}`` for every id in ``user_ids``.
-    ``users_query``: a query of (at least) those ids, which the default
-    reader uses as a subquery instead of a list of hundreds of ids."""
+def quiet_hours_for(user_ids):
+    """``{user_id: QuietHours}`` for every id in ``user_ids``."""
     user_ids = list(dict.fromkeys(user_ids))
     default = site_default()
     hook = get_hook()
     try:
-        if hook:
-            found = hook(user_ids)
-        else:
-            found = from_recipient_settings(
-                user_ids if users_query is None else users_query, default
-            )
+        found = hook(user_ids) if hook else from_recipient_settings(user_ids, default)
         none = QuietHours(default.time_zone)
         found = {
             user_id: _checked(found.get(user_id, default), none) for user_id in user_ids

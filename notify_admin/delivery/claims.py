@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import conf
-from ..models import Notification, NotificationCategory, NotificationTarget
+from ..consent import snapshot
+from ..models import Notification, NotificationTarget
 
 # Bookkeeping columns nobody reads while sending.
 UNREAD_WHILE_SENDING = (
@@ -118,9 +119,10 @@ def fetch_claimed(token):
     opt-out (``user_opted_out``) and preferences (``consent_block``), so a
     change made after a row was created holds."""
     # A handful of targets and categories for any number of rows: small
-    # queries, shared instances, instead of joining and building objects per
-    # row; the categories' rules become literals of the statement.
-    rules = NotificationCategory.objects.rules()
+    # queries (the categories kept a few seconds, see consent.snapshot),
+    # shared instances, instead of joining and building objects per row; the
+    # categories' rules become literals of the statement.
+    rules = snapshot.category_rules()
     rows = list(
         Notification.objects.filter(claim_token=token)
         .select_related("user_target")

@@ -9,11 +9,9 @@ spends no retry. Critical categories are never held, nor rows that are not
 to be sent at all (opted out, blocked by a preference, inactive address).
 """
 
-import datetime
-
+from ..consent import snapshot
 from ..consent.hooks import quiet_hours_for
 from ..consent.quiet_hours import next_allowed
-from ..models import BlackoutPeriod, Notification
 
 
 def is_critical(notification):
@@ -31,29 +29,18 @@ def may_be_held(notification):
 
 
 def blackout_periods(now):
-    """The periods that may still hold a row: every one not over (a day of
-    slack for time zones behind UTC)."""
-    since = now.date() - datetime.timedelta(days=1)
-    return list(
-        BlackoutPeriod.objects.filter(end_date__gte=since)
-        .order_by("start_date")
-        .values_list("start_date", "end_date")
-    )
+    """The periods that may still hold a row (see ``consent.snapshot``)."""
+    return snapshot.blackout_periods(now)
 
 
 def deferrals(rows, now, token=None):
-    """``{pk: (until, reason)}`` for the rows held back at ``now``; ``token``
-    is the batch's claim token (the recipients are read by it)."""
+    """``{pk: (until, reason)}`` for the rows held back at ``now``
+    (``token``, the batch's claim token, is not needed: kept for callers)."""
     candidates = [n for n in rows if may_be_held(n)]
     if not candidates:
         return {}
     periods = blackout_periods(now)
-    users = None
-    if token is not None:
-        users = Notification.objects.filter(claim_token=token).values(
-            "user_target__user_id"
-        )
-    hours = quiet_hours_for((n.user_target.user_id for n in candidates), users)
+    hours = quiet_hours_for(n.user_target.user_id for n in candidates)
     held, known = {}, {}
     for notification in candidates:
         recipient = hours[notification.user_target.user_id]

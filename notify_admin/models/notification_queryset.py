@@ -15,7 +15,6 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -24,7 +23,7 @@ from django.utils import timezone
 
 from .category import NotificationCategory
 from .opt_out import NotificationOptOut
-from .preference import NotificationPreference
+from .preference_sql import PreferenceChoice
 
 # The reason codes of Notification.opted_out_reason that preferences give
 # (Notification.REASON_PREFERENCE, REASON_CATEGORY; "" = may be sent).
@@ -70,20 +69,11 @@ def preference_block(rules):
     :class:`~notify_admin.models.category.CategoryRules` snapshot). Needs
     the ``consent_category_id`` annotation (:meth:`with_consent`).
     """
-    choice = Subquery(
-        NotificationPreference.objects.filter(
-            user_id=OuterRef("user_target__user_id"),
-            category_id=OuterRef("consent_category_id"),
-            target_id=OuterRef("user_target__target_id"),
-        )
-        .annotate(
-            code=Case(
-                When(enabled=False, then=Value(BLOCKED_BY_PREFERENCE)),
-                default=Value(""),
-                output_field=CharField(),
-            )
-        )
-        .values("code")[:1]
+    choice = PreferenceChoice(
+        F("user_target__user_id"),
+        F("consent_category_id"),
+        F("user_target__target_id"),
+        BLOCKED_BY_PREFERENCE,
     )
     default = Value("")
     if rules.off_pairs:

@@ -287,3 +287,46 @@ def test_a_failing_hook_falls_back_to_the_site_default(
     due_for_consent()
     assert deliver_due().delivered == 1
     assert "NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK failed" in caplog.text
+
+
+def test_the_category_table_is_kept_a_few_seconds(due_for_consent, targets, settings):
+    """Another process's change to a category (here an UPDATE, which sends no
+    signal) is seen once the kept copy is older than
+    NOTIFICATION_SYSTEM_CONSENT_CACHE_SECONDS; this process's own saves are
+    seen at once. Preferences are never kept."""
+    from notify_admin.consent import snapshot
+    from notify_admin.models import NotificationCategory
+
+    promo = category("promo")
+    first = due_for_consent(category=promo)
+    assert deliver_due().delivered == 1  # the rules are now kept
+    NotificationCategory.off_by_default.through.objects.bulk_create(
+        [
+            NotificationCategory.off_by_default.through(
+                notificationcategory=promo, notificationtarget=targets["email"]
+            )
+        ]
+    )
+    second = due_for_consent(category=promo)
+    assert deliver_due().delivered == 1  # not seen yet: the kept copy holds
+    snapshot._kept.update(
+        {key: (0, value) for key, (_at, value) in snapshot._kept.items()}
+    )  # ... until it is older than the setting says
+    third = due_for_consent(category=promo)
+    assert deliver_due().opted_out == 1
+    assert refreshed(third).opted_out_reason == "category"
+    # A save in this process is seen at once.
+    promo.off_by_default.clear()
+    fourth = due_for_consent(category=promo)
+    assert deliver_due().delivered == 1
+    assert {refreshed(n).status for n in (first, second, fourth)} == {"DELIVERED"}
+    # 0: read for every batch.
+    settings.NOTIFICATION_SYSTEM_CONSENT_CACHE_SECONDS = 0
+    NotificationCategory.objects.filter(pk=promo.pk).update(critical=True)
+    NotificationPreference.objects.create(
+        user=due_for_consent(category=promo).user_target.user,
+        category=promo,
+        target=targets["email"],
+        enabled=False,
+    )
+    assert deliver_due().delivered == 1  # critical: sent whatever was chosen
