@@ -10,9 +10,6 @@ complained -> record inactive, shown to staff; deferred -> nothing.
 
 import importlib.util
 
-from .recording import apply_to_provider_id
-from .verdicts import email_verdict
-
 MODULE_NAMES = ("email",)
 DISPATCH_UID = "notify_admin.feedback.email.on_tracking"
 
@@ -31,6 +28,10 @@ def on_tracking(sender, event, esp_name, **kwargs):
     """anymail ``tracking`` receiver: apply the event to its attempt."""
     if not event.message_id:
         return
+    # Imported when an event arrives: connect() runs at every start-up.
+    from .recording import apply_to_provider_id
+    from .verdicts import email_verdict
+
     verdict = email_verdict(
         event.event_type,
         event.reject_reason,

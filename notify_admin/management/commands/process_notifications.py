@@ -18,6 +18,15 @@ from ...processes import run_processes, total
 # Problems of one target only: its rows are left unsent (or failed, for an
 # unknown channel) at send time, so they must not stop everything else.
 PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
+# Checks of what serves pages, which a delivery run never does: they import
+# the URLconf and every ModelAdmin (a third of a run's start-up) and a broken
+# admin page must not stop delivery. `manage.py check` and runserver run them.
+PAGE_CHECK_TAGS = {
+    checks.Tags.admin,
+    checks.Tags.urls,
+    checks.Tags.templates,
+    checks.Tags.staticfiles,
+}
 
 
 class Command(BaseCommand):
@@ -83,7 +92,7 @@ class Command(BaseCommand):
             raise CommandError(f"Could not deliver notifications: {err}") from err
 
     def check_configuration(self):
-        problems = [e for e in checks.run_checks() if not e.is_silenced()]
+        problems = [e for e in delivery_checks() if not e.is_silenced()]
         for problem in problems:
             if problem.id in PER_TARGET_CHECKS:
                 self.stderr.write(f"{problem.id}: {problem.msg}")
@@ -177,6 +186,15 @@ class Command(BaseCommand):
         except (DatabaseError, ImproperlyConfigured) as err:
             raise CommandError(f"Could not list due notifications: {err}") from err
         self.stdout.write(f"Would send {count} notification(s); nothing was changed.")
+
+
+def delivery_checks():
+    """Every registered system check (untagged ones too) but those of pages."""
+    problems = []
+    for check in checks.registry.registry.get_checks():
+        if PAGE_CHECK_TAGS.isdisjoint(getattr(check, "tags", ())):
+            problems.extend(check(app_configs=None, databases=None))
+    return problems
 
 
 def describe(notification, preview):
