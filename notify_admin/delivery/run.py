@@ -20,7 +20,7 @@ from django.utils import timezone
 from .. import conf
 from ..channels.outcome import describe_error
 from ..channels.registry import get_channel
-from ..models import DeliveryRun
+from ..models import DeliveryRun, NotificationCount
 from . import claims
 from .logs import log_event
 from .pipeline import Pipeline
@@ -106,7 +106,11 @@ def deliver_due(
     )
     # Rows of unconfigured targets: every due one, claimed by this run or not.
     waiting = functools.partial(claims.count_due_of_modules, cutoff, target)
-    return execute(source, cutoff, channels, batches, result, progress, waiting)
+    result = execute(source, cutoff, channels, batches, result, progress, waiting)
+    if result.claimed:
+        # The dashboard's counts, appended to by this run: one row per group.
+        NotificationCount.objects.compact()
+    return result
 
 
 def send_now(queryset, *, source="admin", batch_size=None, progress=None):
