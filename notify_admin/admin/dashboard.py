@@ -126,10 +126,14 @@ def status_by_target():
 def last_24_hours(now):
     """Notifications whose last attempt was in the last 24 hours, by outcome."""
     since = (now - datetime.timedelta(hours=24)).replace(microsecond=0)
+    # Counting attempted_delivery (never null here), not the id: the
+    # (attempted_delivery, status) index holds all the query reads, so
+    # PostgreSQL counts from the index alone.
+    attempted = "attempted_delivery"
     figures = Notification.objects.filter(attempted_delivery__gte=since).aggregate(
-        delivered=Count("pk", filter=Q(status=Notification.DELIVERED)),
-        retries=Count("pk", filter=Q(status=Notification.RETRY)),
-        failures=Count("pk", filter=Q(status__in=FAILED)),
+        delivered=Count(attempted, filter=Q(status=Notification.DELIVERED)),
+        retries=Count(attempted, filter=Q(status=Notification.RETRY)),
+        failures=Count(attempted, filter=Q(status__in=FAILED)),
     )
     window = attempted_between(since)
     urls = {
@@ -159,11 +163,9 @@ def day_counts(since):
     """``{local date: (delivered, failed)}`` by the day of the last attempt,
     from ``since`` (a local midnight) on."""
     if NotificationCount.objects.kept():
-        # A quarter-hour lies within one local day in every time zone in use.
         found = {}
         statuses = (Notification.DELIVERED, *FAILED)
-        for bucket, status, n in NotificationCount.objects.by_bucket(since, statuses):
-            day = timezone.localdate(bucket)
+        for day, status, n in NotificationCount.objects.by_day(since, statuses):
             delivered, failed = found.get(day, (0, 0))
             if status == Notification.DELIVERED:
                 delivered += n

@@ -5,10 +5,13 @@ triggers with transition tables (one INSERT of a few rows per statement,
 whatever its size) keep ``notify_admin_notificationcount`` exact for every
 change of ``notify_admin_notification`` (insert, update, delete, truncate)
 and of a record's target; then the counts of the existing rows are filled
-in, the two tables locked against writers meanwhile. Other databases get the
+in, the two tables locked against writers meanwhile. The partial "due" index
+also gets the lease column, so that "due now" is counted from the index. Other databases get the
 table only (the dashboard counts their notifications itself).
 
-The SQL is written out here, not imported, so that this migration keeps
+Two kinds of rows: per target x status (``bucket`` null) and per status x
+quarter-hour of the last attempt (``target_id`` null). The SQL is written
+out here, not imported, so that this migration keeps
 doing what it did whatever the app's code becomes.
 """
 
@@ -19,7 +22,6 @@ COUNTS = "notify_admin_notificationcount (target_id, status, bucket, n, merged)"
 
 
 def notification_rows(table, sign):
-    """A transition table's rows, grouped by record, status and bucket."""
     return (
         f"SELECT user_target_id, status, "
         f"{BUCKET.format('attempted_delivery')} AS bucket, {sign} AS n "
@@ -27,41 +29,67 @@ def notification_rows(table, sign):
     )
 
 
+def append_notification_counts(rows):
+    """The statement appending a statement's net change: per target and
+    status (records looked up only for groups that changed), and per status
+    and quarter-hour of the last attempt."""
+    return f"""
+        WITH d AS (
+            SELECT user_target_id, status, bucket, sum(n) AS n
+            FROM ({rows}) u
+            GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+        )
+        INSERT INTO {COUNTS}
+        SELECT r.target_id, d.status, NULL, sum(d.n), false
+        FROM d JOIN notify_admin_targetuserrecord r ON r.id = d.user_target_id
+        GROUP BY 1, 2 HAVING sum(d.n) <> 0
+        UNION ALL
+        SELECT NULL, status, bucket, sum(n), false
+        FROM d WHERE bucket IS NOT NULL
+        GROUP BY 2, 3 HAVING sum(n) <> 0;
+    """
+
+
 NOTIFICATION_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION notify_admin_count_notifications() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Net change per record, status and bucket first: an UPDATE that moves
+    -- no row between groups (a claim, a lease renewal) appends nothing and
+    -- looks up no record.
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO {COUNTS}
-        SELECT r.target_id, d.status, d.bucket, sum(d.n), false
-        FROM ({notification_rows("new_rows", 1)}) d
-        JOIN notify_admin_targetuserrecord r ON r.id = d.user_target_id
-        GROUP BY 1, 2, 3;
+        {append_notification_counts(notification_rows("new_rows", 1))}
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO {COUNTS}
-        SELECT r.target_id, d.status, d.bucket, sum(d.n), false
-        FROM ({notification_rows("old_rows", -1)}) d
-        JOIN notify_admin_targetuserrecord r ON r.id = d.user_target_id
-        GROUP BY 1, 2, 3;
+        {append_notification_counts(notification_rows("old_rows", -1))}
     ELSE
-        -- Net change per record, status and bucket first: an UPDATE that
-        -- moves no row between groups (a claim, a lease renewal) writes
-        -- nothing and looks up no record.
-        INSERT INTO {COUNTS}
-        SELECT r.target_id, d.status, d.bucket, sum(d.n), false
-        FROM (
-            SELECT user_target_id, status, bucket, sum(n) AS n
-            FROM ({notification_rows("old_rows", -1)}
-                  UNION ALL {notification_rows("new_rows", 1)}) u
-            GROUP BY 1, 2, 3 HAVING sum(n) <> 0
-        ) d
-        JOIN notify_admin_targetuserrecord r ON r.id = d.user_target_id
-        GROUP BY 1, 2, 3 HAVING sum(d.n) <> 0;
+        {
+    append_notification_counts(
+        notification_rows("old_rows", -1)
+        + " UNION ALL "
+        + notification_rows("new_rows", 1)
+    )
+}
     END IF;
     RETURN NULL;
 END
 $$;
 """
+
+
+def append_record_counts(rows):
+    """A record that changes target takes its notifications' totals along.
+    Inserted and deleted records count (or uncount) notifications already
+    pointing at them, which only deferred constraints allow."""
+    return f"""
+        WITH d AS (
+            SELECT id, target_id, sum(n) AS n FROM ({rows}) u
+            GROUP BY 1, 2 HAVING sum(n) <> 0
+        )
+        INSERT INTO {COUNTS}
+        SELECT d.target_id, x.status, NULL, sum(d.n), false
+        FROM d JOIN notify_admin_notification x ON x.user_target_id = d.id
+        GROUP BY 1, 2 HAVING sum(d.n) <> 0;
+    """
 
 
 def record_rows(table, sign):
@@ -72,35 +100,16 @@ RECORD_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION notify_admin_count_records() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- A record that changes target takes its notifications' counts along.
-    -- Inserted and deleted records count (or uncount) notifications already
-    -- pointing at them, which only deferred constraints allow.
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO {COUNTS}
-        SELECT d.target_id, x.status, {BUCKET.format("x.attempted_delivery")},
-               sum(d.n), false
-        FROM ({record_rows("new_rows", 1)}) d
-        JOIN notify_admin_notification x ON x.user_target_id = d.id
-        GROUP BY 1, 2, 3;
+        {append_record_counts(record_rows("new_rows", 1))}
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO {COUNTS}
-        SELECT d.target_id, x.status, {BUCKET.format("x.attempted_delivery")},
-               sum(d.n), false
-        FROM ({record_rows("old_rows", -1)}) d
-        JOIN notify_admin_notification x ON x.user_target_id = d.id
-        GROUP BY 1, 2, 3;
+        {append_record_counts(record_rows("old_rows", -1))}
     ELSE
-        INSERT INTO {COUNTS}
-        SELECT d.target_id, x.status, {BUCKET.format("x.attempted_delivery")},
-               sum(d.n), false
-        FROM (
-            SELECT id, target_id, sum(n) AS n
-            FROM ({record_rows("old_rows", -1)}
-                  UNION ALL {record_rows("new_rows", 1)}) u
-            GROUP BY 1, 2 HAVING sum(n) <> 0
-        ) d
-        JOIN notify_admin_notification x ON x.user_target_id = d.id
-        GROUP BY 1, 2, 3 HAVING sum(d.n) <> 0;
+        {
+    append_record_counts(
+        record_rows("old_rows", -1) + " UNION ALL " + record_rows("new_rows", 1)
+    )
+}
     END IF;
     RETURN NULL;
 END
@@ -147,10 +156,13 @@ INSTALL = [
     # The counts of the rows that exist, with writers held off meanwhile.
     f"LOCK TABLE {NOTIFICATIONS}, {RECORDS} IN SHARE MODE",
     f"""INSERT INTO {COUNTS}
-    SELECT r.target_id, n.status, {BUCKET.format("n.attempted_delivery")},
-           count(*), true
+    SELECT r.target_id, n.status, NULL, count(*), true
     FROM {NOTIFICATIONS} n JOIN {RECORDS} r ON r.id = n.user_target_id
-    GROUP BY 1, 2, 3""",
+    GROUP BY 1, 2""",
+    f"""INSERT INTO {COUNTS}
+    SELECT NULL, status, {BUCKET.format("attempted_delivery")}, count(*), true
+    FROM {NOTIFICATIONS} WHERE attempted_delivery IS NOT NULL
+    GROUP BY 2, 3""",
 ]
 
 UNINSTALL = [
@@ -195,7 +207,7 @@ class Migration(migrations.Migration):
                         verbose_name="ID",
                     ),
                 ),
-                ("target_id", models.UUIDField()),
+                ("target_id", models.UUIDField(null=True)),
                 ("status", models.CharField(max_length=16)),
                 ("bucket", models.DateTimeField(null=True)),
                 ("n", models.BigIntegerField()),
@@ -205,11 +217,14 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
                 "indexes": [
                     models.Index(
-                        fields=["target_id", "status", "bucket"],
-                        name="notify_admin_count_group_idx",
+                        condition=models.Q(("bucket__isnull", True)),
+                        fields=["target_id", "status"],
+                        name="notify_admin_count_total_idx",
                     ),
                     models.Index(
-                        fields=["bucket"], name="notify_admin_count_bucket_idx"
+                        condition=models.Q(("target_id__isnull", True)),
+                        fields=["bucket", "status"],
+                        name="notify_admin_count_day_idx",
                     ),
                     models.Index(
                         condition=models.Q(("merged", False)),
@@ -220,4 +235,15 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(install, uninstall),
+        # "Due now" counted from the index alone: the lease is in it.
+        migrations.RemoveIndex(model_name="notification", name="notify_admin_due_idx"),
+        migrations.AddIndex(
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("status__in", ["SCHEDULED", "RETRY"])),
+                fields=["scheduled_delivery"],
+                include=("claimed_until",),
+                name="notify_admin_due_idx",
+            ),
+        ),
     ]

@@ -10,23 +10,27 @@ cancel and undo, purges, creators, ``save()``, ``bulk_create()``, raw SQL.
 So the sums here are exact at every commit; no code path has to remember to
 keep them.
 
-A row is ``(target_id, status, bucket, n)``: ``n`` notifications (negative:
-fewer) of that target in that status whose last attempt falls in the
-quarter-hour starting at ``bucket`` (UTC; null: never attempted). Quarter
-hours add up to the local days of every time zone in use (every offset is a
-multiple of 15 minutes), so the chart's days in the site's time zone are
-sums of buckets. Triggers only append (no row is updated, so concurrent runs
-never wait on each other or deadlock over a counter); :meth:`compact` merges
-a group's rows into one, at the end of each delivery run and when the
-dashboard is computed. ``manage.py rebuild_notification_counts`` recounts
-everything from the notifications (and ``--check`` compares without
-changing anything).
+Two kinds of rows, ``n`` notifications each (negative: fewer):
+
+- ``(target_id, status, bucket=NULL)``: of that target, in that status (the
+  dashboard's status x target table);
+- ``(target_id=NULL, status, bucket)``: in that status, whose last attempt
+  falls in the quarter-hour starting at ``bucket`` (UTC) (the 14-day chart).
+  Quarter-hours add up to the local days of every time zone in use (every
+  offset is a multiple of 15 minutes).
+
+Triggers only append (no row is updated, so concurrent runs never wait on
+each other or deadlock over a counter); :meth:`compact` merges each group's
+rows into one at the end of each delivery run. ``manage.py
+rebuild_notification_counts`` recounts everything from the notifications
+(``--check`` compares without changing anything).
 
 Other databases have no triggers here: the dashboard counts the
 notifications themselves (as it always has), which is what their size allows.
 """
 
 from django.db import connection, models, transaction
+from django.db.models.functions import TruncDate
 
 # One compaction at a time (a transaction-scoped advisory lock; any number).
 COMPACT_LOCK = 7_310_013
@@ -34,27 +38,48 @@ COMPACT_LOCK = 7_310_013
 BUCKET_SQL = "to_timestamp(floor(extract(epoch FROM {column}) / 900) * 900)"
 
 FRESH_COUNT_SQL = f"""
-    SELECT r.target_id, n.status, {BUCKET_SQL.format(column="n.attempted_delivery")},
-           count(*)
+    SELECT r.target_id, n.status, NULL::timestamptz, count(*)
     FROM notify_admin_notification n
     JOIN notify_admin_targetuserrecord r ON r.id = n.user_target_id
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT NULL::uuid, status, {BUCKET_SQL.format(column="attempted_delivery")},
+           count(*)
+    FROM notify_admin_notification
+    WHERE attempted_delivery IS NOT NULL
+    GROUP BY 2, 3
 """
 
-COMPACT_SQL = """
+# Merge each touched group's rows into one: the totals, then the chart rows.
+# (Equality joins on each kind's own columns, so each uses its index.)
+COMPACT_SQL = [
+    """
     WITH touched AS (
-        SELECT DISTINCT target_id, status, bucket
-        FROM notify_admin_notificationcount WHERE NOT merged
+        SELECT DISTINCT target_id, status FROM notify_admin_notificationcount
+        WHERE NOT merged AND bucket IS NULL
     ), gone AS (
         DELETE FROM notify_admin_notificationcount c USING touched t
-        WHERE c.target_id = t.target_id AND c.status = t.status
-          AND c.bucket IS NOT DISTINCT FROM t.bucket
-        RETURNING c.target_id, c.status, c.bucket, c.n
+        WHERE c.bucket IS NULL AND c.target_id = t.target_id AND c.status = t.status
+        RETURNING c.target_id, c.status, c.n
     )
     INSERT INTO notify_admin_notificationcount (target_id, status, bucket, n, merged)
-    SELECT target_id, status, bucket, sum(n), true FROM gone
-    GROUP BY 1, 2, 3 HAVING sum(n) <> 0
-"""
+    SELECT target_id, status, NULL, sum(n), true FROM gone
+    GROUP BY 1, 2 HAVING sum(n) <> 0
+    """,
+    """
+    WITH touched AS (
+        SELECT DISTINCT status, bucket FROM notify_admin_notificationcount
+        WHERE NOT merged AND target_id IS NULL
+    ), gone AS (
+        DELETE FROM notify_admin_notificationcount c USING touched t
+        WHERE c.target_id IS NULL AND c.bucket = t.bucket AND c.status = t.status
+        RETURNING c.status, c.bucket, c.n
+    )
+    INSERT INTO notify_admin_notificationcount (target_id, status, bucket, n, merged)
+    SELECT NULL, status, bucket, sum(n), true FROM gone
+    GROUP BY 2, 3 HAVING sum(n) <> 0
+    """,
+]
 
 
 class NotificationCountQuerySet(models.QuerySet):
@@ -65,22 +90,27 @@ class NotificationCountQuerySet(models.QuerySet):
     def totals(self):
         """``{(target_id, status): n}`` over every notification."""
         rows = (
-            self.order_by()
+            self.filter(bucket__isnull=True)
+            .order_by()
             .values_list("target_id", "status")
             .annotate(total=models.Sum("n"))
         )
         return {(t, s): n for t, s, n in rows if n}
 
-    def by_bucket(self, since, statuses):
-        """``[(bucket, status, n)]``: notifications in ``statuses`` whose last
-        attempt is at or after ``since`` (a quarter-hour boundary), per bucket."""
+    def by_day(self, since, statuses):
+        """``[(local date, status, n)]``: notifications in ``statuses`` whose
+        last attempt is at or after ``since`` (a local midnight), by the day
+        of that attempt in the current time zone."""
         rows = (
-            self.filter(bucket__gte=since, status__in=list(statuses))
+            self.filter(
+                target_id__isnull=True, bucket__gte=since, status__in=list(statuses)
+            )
+            .annotate(day=TruncDate("bucket"))
             .order_by()
-            .values_list("bucket", "status")
+            .values_list("day", "status")
             .annotate(total=models.Sum("n"))
         )
-        return [(bucket, status, n) for bucket, status, n in rows if n]
+        return [(day, status, n) for day, status, n in rows if n]
 
     def compact(self):
         """Merge each group's appended rows into one; False if another
@@ -91,7 +121,8 @@ class NotificationCountQuerySet(models.QuerySet):
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
             if not cursor.fetchone()[0]:
                 return False
-            cursor.execute(COMPACT_SQL)
+            for statement in COMPACT_SQL:
+                cursor.execute(statement)
         return True
 
     def fresh(self):
@@ -134,7 +165,7 @@ class NotificationCountQuerySet(models.QuerySet):
 class NotificationCount(models.Model):
     """See the module's docstring. Written by database triggers only."""
 
-    target_id = models.UUIDField()
+    target_id = models.UUIDField(null=True)
     status = models.CharField(max_length=16)
     bucket = models.DateTimeField(null=True)
     n = models.BigIntegerField()
@@ -146,10 +177,15 @@ class NotificationCount(models.Model):
         default_permissions = ()
         indexes = [
             models.Index(
-                fields=["target_id", "status", "bucket"],
-                name="notify_admin_count_group_idx",
+                fields=["target_id", "status"],
+                name="notify_admin_count_total_idx",
+                condition=models.Q(bucket__isnull=True),
             ),
-            models.Index(fields=["bucket"], name="notify_admin_count_bucket_idx"),
+            models.Index(
+                fields=["bucket", "status"],
+                name="notify_admin_count_day_idx",
+                condition=models.Q(target_id__isnull=True),
+            ),
             models.Index(
                 fields=["id"],
                 name="notify_admin_count_new_idx",
@@ -158,4 +194,4 @@ class NotificationCount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.status} {self.bucket}: {self.n:+d}"
+        return f"{self.status} {self.target_id or self.bucket}: {self.n:+d}"
