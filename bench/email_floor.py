@@ -20,6 +20,7 @@ under any Django email queue's delivery time on this machine.
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,16 @@ def main():
     if received != args.n:
         raise SystemExit(f"FAIL: the sink received {received} of {args.n} messages")
 
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    name: {"cpu_us": cpu / args.n * 1e6, "wall_us": wall / args.n * 1e6}
+                    for name, (wall, cpu) in results.items()
+                }
+            )
+        )
+        return
     print(f"Django's mail API alone, {args.n:,} messages, one thread:")
     print(f"{'backend':8} {'CPU us/msg':>11} {'wall us/msg':>12} {'CPU s floor':>12}")
     for name, (wall, cpu) in results.items():

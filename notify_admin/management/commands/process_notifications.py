@@ -18,14 +18,17 @@ from ...processes import run_processes, total
 # Problems of one target only: its rows are left unsent (or failed, for an
 # unknown channel) at send time, so they must not stop everything else.
 PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
-# Checks of what serves pages, which a delivery run never does: they import
-# the URLconf and every ModelAdmin (a third of a run's start-up) and a broken
-# admin page must not stop delivery. `manage.py check` and runserver run them.
+# Checks of what serves pages, which a delivery run never does, and of other
+# management commands: they import the URLconf, every ModelAdmin and the
+# migration autodetector (a third of a run's start-up), and a broken admin
+# page must not stop delivery. `manage.py check` and runserver run them.
 PAGE_CHECK_TAGS = {
     checks.Tags.admin,
     checks.Tags.urls,
     checks.Tags.templates,
     checks.Tags.staticfiles,
+    # Django 5.2+: migrate and makemigrations use the same autodetector.
+    getattr(checks.Tags, "commands", "commands"),
 }
 
 
