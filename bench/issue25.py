@@ -88,9 +88,7 @@ def ratio(a, b):
 
 def delivery(system, channel, n, repeats, processes=1, latency=0, env=None):
     print(f"- {system} {channel} N={n} x{processes} {latency} ms", flush=True)
-    row = measure(
-        system, "postgres", channel, latency, n, repeats, 120, processes, env
-    )
+    row = measure(system, "postgres", channel, latency, n, repeats, 120, processes, env)
     print(f"  {row.status} {row.seconds} s {row.note}", flush=True)
     return row
 
@@ -158,9 +156,7 @@ def part_email(report, args):
         "one process on locmem ≤ 1.5 s and ≥ 20x the original",
     )
     report.data["email"] = {
-        channel: {
-            k: {s: r.__dict__ for s, r in v.items()} for k, v in result.items()
-        }
+        channel: {k: {s: r.__dict__ for s, r in v.items()} for k, v in result.items()}
         for channel, result in results.items()
     }
 
@@ -317,9 +313,7 @@ def startup_of(python, tree, runs, workdir, name):
     )
     setup, command, cpu = [], [], []
     for _ in range(runs):
-        setup.append(
-            float(timed_process([python, "-c", STARTUP_SETUP], env, tree)[2])
-        )
+        setup.append(float(timed_process([python, "-c", STARTUP_SETUP], env, tree)[2]))
         wall, used, _out = timed_process(
             [python, "manage.py", "process_notifications"], env, tree
         )

@@ -30,6 +30,8 @@ PAGE_CHECK_TAGS = {
     # Django 5.2+: migrate and makemigrations use the same autodetector.
     getattr(checks.Tags, "commands", "commands"),
 }
+# Untagged, but of the request pipeline too: it imports every middleware.
+PAGE_CHECKS = {"django.contrib.auth.checks.check_middleware"}
 
 
 class Command(BaseCommand):
@@ -195,8 +197,12 @@ def delivery_checks():
     """Every registered system check (untagged ones too) but those of pages."""
     problems = []
     for check in checks.registry.registry.get_checks():
-        if PAGE_CHECK_TAGS.isdisjoint(getattr(check, "tags", ())):
-            problems.extend(check(app_configs=None, databases=None))
+        name = f"{check.__module__}.{check.__qualname__}"
+        if name in PAGE_CHECKS or not PAGE_CHECK_TAGS.isdisjoint(
+            getattr(check, "tags", ())
+        ):
+            continue
+        problems.extend(check(app_configs=None, databases=None))
     return problems
 
 
