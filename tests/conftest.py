@@ -172,3 +172,42 @@ def post_action():
         return client.post(url + query, payload)
 
     return post
+
+
+#: An email template with everything that must never be live in the admin:
+#: quotes that end a ``srcdoc="..."`` attribute early, a script, a style that
+#: would restyle the admin, an image whose error handler runs script, and a
+#: value (``name``) that Django's template engine escapes.
+HOSTILE_EMAIL_TEMPLATE = """<!doctype html>
+<html><head><title>Weekly "digest" & 'news'</title>
+<style>
+body { background: rgb(255, 250, 205); }
+#na-email-heading { color: rgb(200, 0, 0); }
+</style>
+</head><body>
+<h1 id="na-email-heading" class="na-email-only">Hello {{ name }}, it's "time"</h1>
+<p title='single "quoted" attribute'>Prices &amp; offers</p>
+<script>document.body.setAttribute("data-script-ran", "yes");
+parent.document.title = "pwned"; alert("email script");</script>
+<img id="na-email-img" src="no-such-image.png"
+ onerror="document.body.setAttribute('data-onerror-ran', 'yes'); alert('onerror')">
+</body></html>
+"""
+
+
+@pytest.fixture
+def hostile_email(settings, tmp_path, make_user, make_record, make_notification):
+    """A SCHEDULED email notification rendered from HOSTILE_EMAIL_TEMPLATE."""
+    folder = tmp_path / "email_templates"
+    folder.mkdir()
+    (folder / "hostile_email.html").write_text(HOSTILE_EMAIL_TEMPLATE)
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], folder]}
+    ]
+    record = make_record(make_user(username="reader"))
+    return make_notification(
+        record,
+        title='Weekly "digest"',
+        body="Plain text part",
+        extra={"template_name": "hostile_email.html", "name": "Ada <b>Lovelace</b>"},
+    )

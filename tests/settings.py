@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from notify_admin.csp import CONSOLE_POLICY
+
 BASE_DIR = Path(__file__).resolve().parents[1]
 
 SECRET_KEY = "tests-only-not-a-secret"
@@ -34,7 +36,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The console's Content-Security-Policy: the browser tests run under it.
+    "csp.middleware.CSPMiddleware",
 ]
+CONTENT_SECURITY_POLICY = CONSOLE_POLICY
 
 ROOT_URLCONF = "notify_admin.site.urls"
 

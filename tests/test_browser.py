@@ -20,6 +20,7 @@ from django.utils import timezone
 from notify_admin.models import (
     Notification,
 )
+from tests.browser.pages import watch_csp
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -97,11 +98,15 @@ def browser(django_db_setup):
 
 @pytest.fixture
 def page(browser):
+    """A page at 1,440 px wide; the test fails if any page it opened broke the
+    console's Content-Security-Policy (tests/settings.py turns it on)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.csp_violations = watch_csp(context, page)
     yield page
     context.close()
+    assert page.csp_violations == [], "Content-Security-Policy violations"
 
 
 def log_in(page, live_server, username, password):

@@ -35,6 +35,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from notify_admin.csp import CONSOLE_POLICY
 from notify_admin.site.log import configure as configure_logging
 
 BASE_DIR = Path(
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every page (django-csp; see notify_admin/csp.py).
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a lockout into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,6 +190,11 @@ if BEHIND_PROXY:
     # Only a proxy that overwrites these headers may be trusted with them:
     # without DJANGO_BEHIND_PROXY a client could claim HTTPS or any address.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Scripts only from the console's static files (or with the request's nonce),
+# no plugins, no framing by other sites: markup that slipped through escaping
+# stays inert. The directives and why: notify_admin/csp.py.
+CONTENT_SECURITY_POLICY = CONSOLE_POLICY
 
 # -- admin login throttling (django-axes) -----------------------------------------
 # Five failed logins of one username from one address lock that pair out (429),
