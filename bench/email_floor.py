@@ -64,6 +64,7 @@ def main():
     parser.add_argument(
         "--floor-for", type=int, default=10000, help="N for the floor line"
     )
+    parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
 
     import django

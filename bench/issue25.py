@@ -307,11 +307,12 @@ def main():
             part_http(report, args, part)
         else:
             globals()[f"part_{part}"](report, args)
-    text = header + "\n\n" + "\n".join(report.lines)
-    (RESULTS / f"{args.output}.md").write_text(text)
-    (RESULTS / f"{args.output}.json").write_text(
-        json.dumps({"machine": header, **report.data}, indent=1, default=str)
-    )
+        # Written after each part: a part that fails loses only itself.
+        text = header + "\n\n" + "\n".join(report.lines)
+        (RESULTS / f"{args.output}.md").write_text(text)
+        (RESULTS / f"{args.output}.json").write_text(
+            json.dumps({"machine": header, **report.data}, indent=1, default=str)
+        )
     print(f"wrote {RESULTS / args.output}.md and .json")
 
 
