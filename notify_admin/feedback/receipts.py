@@ -26,7 +26,7 @@ from django.utils import timezone
 from .. import conf
 from ..models import DeliveryAttempt, Notification
 from . import recording
-from .channels import receipt_channels
+from .channels import channels_with_records, receipt_channels
 
 logger = logging.getLogger("notify_admin.feedback")
 
@@ -96,7 +96,7 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
     """What ``check_receipts`` and ``process_notifications`` run."""
     now = now or timezone.now()
     result = ReceiptResult()
-    for module_name, channel in receipt_channels():
+    for module_name, channel in receipt_channels(channels_with_records()):
         result.unconfirmed += mark_unconfirmed([module_name], now)
         if channel.missing_settings():
             continue
