@@ -44,7 +44,7 @@ def worker(query, fmt):
     from django.urls import reverse
 
     from notify_admin.imports.notifications import NotificationResource
-    from tests.csv_helpers import FORMAT_INDEX
+    from tests.support.csv_import import FORMAT_INDEX
 
     admin, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}

@@ -5,12 +5,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
+from tests.support.fakes import FakeExpoServer, FakeSMTPServer, FakeTwilioServer
 
 REPO = Path(__file__).resolve().parents[1]
 SINK_PROCESS = """
 import sys
-from tests.fakes import FakeSMTPServer
+from tests.support.fakes import FakeSMTPServer
 with FakeSMTPServer(parse=False) as server:
     print(server.port, flush=True)
     sys.stdin.read()
@@ -19,7 +19,7 @@ with FakeSMTPServer(parse=False) as server:
 
 TWILIO_PROCESS = """
 import sys
-from tests.fakes import FakeTwilioServer
+from tests.support.fakes import FakeTwilioServer
 with FakeTwilioServer(float(sys.argv[1])) as server:
     print(server.url, flush=True)
     sys.stdin.read()

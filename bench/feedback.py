@@ -148,7 +148,7 @@ def bench_receipts(n):
     from django.db import connection
 
     from notify_admin.feedback.receipts import check_receipts
-    from tests.fakes import FakeExpoServer
+    from tests.support.fakes import FakeExpoServer
 
     empty()
     records = accepted("expo", n, 30, lambda i: f"ticket-{i}")
@@ -187,7 +187,7 @@ def bench_callbacks(n):
     from django.db import connection
     from django.test import Client
 
-    from tests.fakes import FakeTwilioServer
+    from tests.support.fakes import FakeTwilioServer
 
     empty()
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = "https://console.example.com"

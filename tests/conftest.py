@@ -1,11 +1,26 @@
-import pytest
-from django.contrib.auth import get_user_model
-from django.db import connection
+"""Fixtures shared by more than one layer, each defined once in the tree (a
+layer's own fixtures are in its conftest.py; tests/README.md has the map)."""
 
-from notify_admin.models import NotificationTarget, TargetUserRecord
+from datetime import timedelta
+
+import pytest
+
+# The support modules' asserts report like a test's own (before any imports them).
+pytest.register_assert_rewrite("tests.support")
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from notify_admin.models import (  # noqa: E402
+    Notification,
+    NotificationTarget,
+    TargetUserRecord,
+)
+from tests.support.provider_settings import merge_targets  # noqa: E402
 
 # Figures for docs/reliability.md (printed at the end of a run).
-pytest_plugins = ["tests.reliability_tally"]
+pytest_plugins = ["tests.support.reliability_tally"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,21 +80,29 @@ def make_record(targets):
     return make
 
 
+@pytest.fixture
+def due(make_user, make_record):
+    """A notification due now (scheduled a second ago) on ``record``, or on a
+    new user's record of ``module``; other fields as keyword arguments."""
+
+    def make(module="email", record=None, **kwargs):
+        if record is None:
+            record = make_record(make_user(), module)
+        kwargs.setdefault("title", "Hello")
+        kwargs.setdefault("body", "A message")
+        kwargs.setdefault("scheduled_delivery", timezone.now() - timedelta(seconds=1))
+        return Notification.objects.create(user_target=record, **kwargs)
+
+    return make
+
+
 # -- fake provider servers (the network edge) --------------------------------
-
-
-def _merge_targets(settings, provider, values):
-    targets = {
-        key: dict(value) for key, value in settings.NOTIFICATION_SYSTEM_TARGETS.items()
-    }
-    targets.setdefault(provider, {}).update(values)
-    settings.NOTIFICATION_SYSTEM_TARGETS = targets
 
 
 @pytest.fixture
 def fake_smtp(settings):
     """A real SMTP server on 127.0.0.1; Django's mail settings point at it."""
-    from tests.fakes import FakeSMTPServer
+    from tests.support.fakes import FakeSMTPServer
 
     with FakeSMTPServer() as server:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -96,24 +119,24 @@ def fake_smtp(settings):
 @pytest.fixture
 def fake_twilio(settings):
     """A Twilio-shaped server; the twilio channel's client points at it."""
-    from tests.fakes import FakeTwilioServer
+    from tests.support.fakes import FakeTwilioServer
 
     with FakeTwilioServer() as server:
-        _merge_targets(settings, "twilio_sms", {"base_url": server.url, "timeout": 1})
+        merge_targets(settings, "twilio_sms", {"base_url": server.url, "timeout": 1})
         yield server
 
 
 @pytest.fixture
 def fake_expo(settings):
     """An Expo-shaped server; the expo channel's PushClient points at it."""
-    from tests.fakes import FakeExpoServer
+    from tests.support.fakes import FakeExpoServer
 
     with FakeExpoServer() as server:
-        _merge_targets(settings, "expo", {"host": server.url, "timeout": 1})
+        merge_targets(settings, "expo", {"host": server.url, "timeout": 1})
         yield server
 
 
-# --- admin console helpers (tests/test_admin*.py, tests/browser) -------------
+# --- notifications and the admin console (tests/admin, tests/browser, ...) ---
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ if os.environ.get("NA_EXPO_URL"):
 
 NOTIFICATION_SYSTEM_LEASE_SECONDS = float(os.environ.get("NA_LEASE_SECONDS", "300"))
 
-# Celery workers started by tests/test_celery.py (tests/celery_app.py).
+# Celery workers started by tests/operations/test_celery.py (tests/celery_app.py).
 CELERY_BROKER_URL = os.environ.get("NA_BROKER_URL", "redis://127.0.0.1:6379/14")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

@@ -4,14 +4,10 @@ in the admin page, and the email's scripts do not run even in the frame."""
 
 from playwright.sync_api import expect
 
-from tests import test_browser as shared
-from tests.browser.pages import shoot
+from tests.support.browser import BROWSER_MARKS, log_in
+from tests.support.browser_pages import shoot
 
-browser = shared.browser
-page = shared.page
-screenshots = shared.screenshots
-log_in = shared.log_in
-pytestmark = shared.pytestmark
+pytestmark = BROWSER_MARKS
 
 
 def test_the_preview_shows_the_email_and_nothing_of_it_is_live(

@@ -1,7 +1,7 @@
 """An extra channel in the original package's style: module-level functions.
 
 With ``NOTIFICATION_SYSTEM_TARGETS["carrier_pigeon"]["coop_url"]`` set, a
-message flies over HTTP to the coop (``tests/fakes/coop.py``); otherwise it
+message flies over HTTP to the coop (``tests/support/fakes/coop.py``); otherwise it
 is only counted in ``sent``. A few bodies trigger the failure paths.
 """
 
