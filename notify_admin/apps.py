@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,11 +12,16 @@ class NotifyAdminConfig(AppConfig):
     def ready(self):
         # Registering checks here (not at import) keeps settings access lazy.
         from . import checks  # noqa: F401
+        from .channels.targets import on_post_migrate
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
 
         feedback_checks.register()
         feedback_email.connect()
+        # Every migrate creates the target of a built-in channel that has none.
+        post_migrate.connect(
+            on_post_migrate, sender=self, dispatch_uid="notify_admin.built_in_targets"
+        )
 
         # After the admin autodiscovery, so the host project's own user admin
         # (registered by any installed app) is the one that gets the actions.

@@ -8,6 +8,11 @@ a target that uses the provider exists; the targets table may not exist yet
 Every target is pre-loaded by a migration, so "a target that needs it" means a
 target with active user records; with DEBUG on (the development console) a
 missing provider setting is a warning rather than an error.
+
+Nothing here names a channel: the provider settings' checks come from each
+registered channel's declarations (``required_settings``,
+``number_settings``, ``url_settings``, ``setting_problems``). Loading a
+built-in channel's module imports no SDK.
 """
 
 from pathlib import Path
@@ -17,13 +22,9 @@ from django.core import checks
 from django.db import DatabaseError
 
 from . import conf
+from .channels.registry import get_channel, registered
+from .exceptions import UnknownChannel
 
-# Per-provider keys that must be positive numbers when set.
-NUMERIC_TARGET_KEYS = {
-    "twilio_sms": ("timeout", "concurrency", "rate_limit"),
-    "expo": ("timeout", "concurrency"),
-}
-URL_TARGET_KEYS = {"twilio_sms": ("base_url",), "expo": ("host",)}
 NUMERIC_SETTINGS = ("BATCH_SIZE", "LEASE_SECONDS", "RETRY_BACKOFF")
 
 
@@ -48,16 +49,31 @@ def check_settings_shape(app_configs=None, **kwargs):
                     id="notify_admin.E002",
                 )
             )
-            continue
-        errors.extend(_check_provider_values(provider, values))
     errors.extend(_check_numbers())
-    errors.extend(_check_locations())
+    location_errors = _check_locations()
+    errors.extend(location_errors)
+    if location_errors:
+        # The extra channels cannot be found, nor their declarations read.
+        return errors
+    for channel_type in _declared_channels():
+        values = targets.get(channel_type.provider_key)
+        if isinstance(values, dict):
+            errors.extend(_check_provider_values(channel_type, values))
     return errors
 
 
-def _check_provider_values(provider, values):
+def _declared_channels():
+    """The registered channel classes, one per provider key."""
+    found = {}
+    for _name, channel_type in registered():
+        found.setdefault(channel_type.provider_key, channel_type)
+    return list(found.values())
+
+
+def _check_provider_values(channel_type, values):
+    provider = channel_type.provider_key
     errors = []
-    for key in NUMERIC_TARGET_KEYS.get(provider, ()):
+    for key in channel_type.number_settings:
         value = values.get(key)
         if value is not None and not _positive_number(value):
             errors.append(
@@ -67,7 +83,7 @@ def _check_provider_values(provider, values):
                     id="notify_admin.E003",
                 )
             )
-    for key in URL_TARGET_KEYS.get(provider, ()):
+    for key in channel_type.url_settings:
         value = values.get(key)
         if value and not str(value).startswith(("http://", "https://")):
             errors.append(
@@ -77,6 +93,13 @@ def _check_provider_values(provider, values):
                     id="notify_admin.E004",
                 )
             )
+    for key, message in channel_type.setting_problems(values):
+        errors.append(
+            checks.Error(
+                f"{conf.target_setting_name(provider, key)} {message}",
+                id="notify_admin.E007",
+            )
+        )
     return errors
 
 
@@ -144,14 +167,6 @@ def _targets():
 
 
 def _check_target(target):
-    from .channels.registry import BUILT_IN, get_channel
-    from .exceptions import UnknownChannel
-
-    if target.notification_module_name in BUILT_IN and not _in_use(target):
-        # A built-in channel always resolves, and an unused target's settings
-        # are not required: loading its module would only import its SDK
-        # (requests, twilio, exponent_server_sdk) into every process start.
-        return []
     try:
         channel = get_channel(target.notification_module_name)
     except UnknownChannel as err:

@@ -4,6 +4,12 @@ Every channel's ``create_notification`` ends here, so the rules live once:
 an opted-out user gets nothing (UserIsOptedOut), a user without an active
 record in the target gets nothing (UserHasNoTargetRecords), and calling twice
 with the same arguments returns the rows the first call created.
+
+Creating is not a channel's job: the channel classes know nothing of this
+module. :func:`creator_for` gives the original package's per-module creator
+(``create_notification(user, title, body, scheduled_delivery=None,
+retry_time_interval=0, max_retries=3, quiet=False, extra=None)``); an extra
+channel module with a ``create_notification`` of its own keeps it.
 """
 
 from collections.abc import Mapping
@@ -13,6 +19,7 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
 
+from .channels.registry import find_module, get_channel
 from .exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from .models import (
     Notification,
@@ -71,6 +78,49 @@ def create_for_module(module_name, user, title, body, **kwargs):
         user=user, active=True, target__notification_module_name=module_name
     ).select_related("target")
     return _create(user, list(records), title, body, **kwargs)
+
+
+def creator_for(module_name):
+    """The seed's creator for the records of channel ``module_name``.
+
+    Raises UserIsOptedOut / UserHasNoTargetRecords / NotificationsNotCreated
+    unless ``quiet``. An extra channel module's own ``create_notification``
+    (the original package's creators) is called instead when it has one.
+    """
+
+    def create_notification(
+        user,
+        title,
+        body="",
+        scheduled_delivery=None,
+        retry_time_interval=0,
+        max_retries=3,
+        quiet=False,
+        extra=None,
+    ):
+        kwargs = {
+            "scheduled_delivery": scheduled_delivery,
+            "retry_time_interval": retry_time_interval,
+            "max_retries": max_retries,
+            "quiet": quiet,
+            "extra": extra,
+        }
+        own = _own_creator(module_name)
+        if own is not None:
+            return own(user, title, body, **kwargs)
+        return create_for_module(module_name, user, title, body, **kwargs)
+
+    create_notification.__qualname__ = f"creator_for({module_name!r})"
+    return create_notification
+
+
+def _own_creator(module_name):
+    module = find_module(module_name)
+    own = getattr(module, "create_notification", None)
+    # A built-in module's create_notification is this very creator.
+    if own is None or getattr(own, "__qualname__", "").startswith("creator_for("):
+        return None
+    return own
 
 
 def _resolve_target(target):
@@ -178,8 +228,6 @@ def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
 
 
 def _rendered_body(record, title, extra):
-    from .channels.registry import get_channel
-
     body = get_channel(record.target.notification_module_name).render_body(
         title, "", extra
     )

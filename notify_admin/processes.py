@@ -74,7 +74,7 @@ def run_processes(count, options):
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    from .delivery import RunResult
+    from .delivery.result import RunResult
 
     failed = sum(1 for child in children if child.exitcode)
     return [RunResult(**r) for r in collected if r], failed
@@ -113,18 +113,6 @@ def _forward(children):
     return forward
 
 
-def total(results):
-    """One RunResult adding up the children's (wall time: the longest)."""
-    from .delivery import RunResult
-
-    summed = RunResult()
-    for result in results:
-        for name in counters():
-            setattr(summed, name, getattr(summed, name) + getattr(result, name))
-        summed.seconds = max(summed.seconds, result.seconds)
-    return summed
-
-
 def child_main(index, options, names, results):
     """One child: run the command's own code, report.
 
@@ -138,21 +126,19 @@ def child_main(index, options, names, results):
         django.setup()
     from django.core.management.base import OutputWrapper
 
-    from .management.commands.process_notifications import Command
+    from .runner import Runner
 
     for alias, name in (names or {}).items():
         connections[alias].settings_dict["NAME"] = name
     connections.close_all()
-    command = Command(
-        stdout=OutputWrapper(sys.stdout), stderr=OutputWrapper(sys.stderr)
-    )
+    runner = Runner(OutputWrapper(sys.stdout), OutputWrapper(sys.stderr))
     result = None
     try:
         if options.get("loop"):
-            command.loop(options)
+            runner.loop(options)
             result = {}
         else:
-            result = command.run_once(options).as_dict()
+            result = runner.run_once(options).as_dict()
     finally:
         # A child that failed reports None (and exits non-zero).
         results.put(_plain(result))
@@ -162,18 +148,8 @@ def child_main(index, options, names, results):
 def _plain(result):
     if result is None:
         return None
+    from .delivery.result import RunResult
+
     # The counters and the time travel back, not the child's run id.
-    return {key: result[key] for key in (*counters(), "seconds") if key in result}
-
-
-def counters():
-    """RunResult's counters (its integer fields), whatever the engine adds."""
-    from dataclasses import fields
-
-    from .delivery import RunResult
-
-    return [
-        f.name
-        for f in fields(RunResult)
-        if isinstance(f.default, int) and not isinstance(f.default, bool)
-    ]
+    keep = (*RunResult.COUNTERS, "seconds")
+    return {key: result[key] for key in keep if key in result}

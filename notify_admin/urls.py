@@ -1,12 +1,16 @@
 """notify_admin's own routes, included by a host project (or the console):
 
 path("notify-admin/", include("notify_admin.urls"))
+
+Channel webhooks are one route: ``webhooks/<module_name>/<slug>/`` serves
+the view each registered channel declares (``Channel.webhooks``), Twilio's
+status callback at ``webhooks/twilio/status/`` among them.
 """
 
 from django.urls import path
 
 from . import background
-from .feedback import twilio
+from .feedback import webhooks
 from .monitoring import views as monitoring
 
 app_name = "notify_admin"
@@ -20,8 +24,8 @@ urlpatterns = [
         name="background-send",
     ),
     path(
-        "webhooks/twilio/status/",
-        twilio.status_callback,
-        name="twilio-status-callback",
+        "webhooks/<slug:module_name>/<slug:slug>/",
+        webhooks.receive,
+        name="channel-webhook",
     ),
 ]

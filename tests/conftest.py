@@ -136,6 +136,28 @@ def fake_expo(settings):
         yield server
 
 
+@pytest.fixture
+def fake_webpush(settings):
+    """A Web Push service on 127.0.0.1 that checks the VAPID signature with
+    the key the webpush channel is given, and decrypts what it receives."""
+    from tests.support.fakes import FakeWebPushServer
+    from tests.support.fakes.webpush import vapid_key_pair
+
+    private_key, public_key = vapid_key_pair()
+    with FakeWebPushServer(public_key) as server:
+        merge_targets(
+            settings,
+            "webpush",
+            {
+                "vapid_private_key": private_key,
+                "vapid_subject": "mailto:ops@example.com",
+                "timeout": 1,
+                "allow_loopback_http": True,
+            },
+        )
+        yield server
+
+
 # --- notifications and the admin console (tests/admin, tests/browser, ...) ---
 
 

@@ -87,6 +87,12 @@ NOTIFICATION_SYSTEM_TARGETS = {
         "sender": "+14155550100",
     },
     "expo": {"access_token": ""},
+    # A VAPID key made for the tests only (tests/support/fakes/webpush.py's services
+    # are given the key of their own test).
+    "webpush": {
+        "vapid_private_key": "ZuiRCMNNTmETmZHikB7WoTlyGQ2-t2KEmMhu0i345_E",
+        "vapid_subject": "mailto:ops@example.com",
+    },
 }
 
 # CSV import/export (django-import-export): importing and exporting need the

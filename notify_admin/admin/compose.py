@@ -3,23 +3,25 @@
 ``ComposeSendForm`` adds to the plain ``ComposeForm``: retry settings whose
 defaults come from settings (``NOTIFICATION_SYSTEM_RETRY_TIME_INTERVAL``,
 default 300 s, and ``NOTIFICATION_SYSTEM_MAX_RETRIES``, default 3), "send now",
-and the size of the message for the selected users' channels: SMS characters,
-encoding and segments, and the push payload against Expo's 4096-byte limit.
-A body that needs more than one SMS segment is only accepted once "send long
-SMS" is ticked; a push payload over the limit is refused.
+and the size of the message for each channel the selected users have records
+in, as the channel measures it (``Channel.measure``): SMS characters,
+encoding and segments, a push payload against its limit. A message a channel
+cannot send is refused; one that costs more (an SMS of several segments) is
+only accepted once "send long SMS" is ticked.
 """
+
+import logging
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .. import conf
+from ..channels.registry import available_module_names, get_channel
+from ..exceptions import UnknownChannel
 from ..models import TargetUserRecord
 from .forms import ComposeForm
-from .message_sizes import EXPO_PAYLOAD_LIMIT, push_payload_size, sms_size
 
-SMS_MODULES = ("twilio",)
-PUSH_MODULES = ("expo",)
+logger = logging.getLogger("notify_admin.admin")
 
 
 class ComposeSendForm(ComposeForm):
@@ -70,58 +72,31 @@ class ComposeSendForm(ComposeForm):
         if not title or body is None:
             return cleaned
         modules = self.channels_in_use(cleaned.get("target"))
-        if modules & set(SMS_MODULES):
-            self.check_sms(body, cleaned.get("accept_long_sms"))
-        if modules & set(PUSH_MODULES):
-            self.check_push(title, body, cleaned.get("extra"))
+        accepted = cleaned.get("accept_long_sms")
+        order = {name: i for i, name in enumerate(available_module_names())}
+        for module_name in sorted(modules, key=lambda m: (order.get(m, len(order)), m)):
+            self.check_size(module_name, title, body, cleaned.get("extra"), accepted)
         if self.sizes:
             # The bound field copied the help text when cleaning began.
             self.fields["body"].help_text = " ".join(self.sizes)
             self["body"].help_text = self.fields["body"].help_text
         return cleaned
 
-    def check_sms(self, body, accepted):
-        size = sms_size(body)
-        self.sizes.append(
-            ngettext(
-                "SMS: %(characters)d characters, %(encoding)s, %(segments)d segment.",
-                "SMS: %(characters)d characters, %(encoding)s, %(segments)d segments.",
-                size.segments,
-            )
-            % vars(size)
-        )
-        if size.segments > 1 and not accepted:
-            self.add_error(
-                "body",
-                forms.ValidationError(
-                    _(
-                        "This SMS needs %(segments)d segments (%(characters)d "
-                        "characters, %(encoding)s), each billed as one message. "
-                        "Shorten it, or tick “Send long SMS”."
-                    ),
-                    code="long_sms",
-                    params=vars(size),
-                ),
-            )
-
-    def check_push(self, title, body, extra):
-        size = push_payload_size(title, body, extra)
-        self.sizes.append(
-            _("Push payload: %(size)d of %(limit)d bytes.")
-            % {"size": size, "limit": EXPO_PAYLOAD_LIMIT}
-        )
-        if size > EXPO_PAYLOAD_LIMIT:
-            self.add_error(
-                "body",
-                forms.ValidationError(
-                    _(
-                        "The push payload would be %(size)d bytes; Expo accepts "
-                        "at most %(limit)d. Shorten the title, body or extra."
-                    ),
-                    code="push_too_big",
-                    params={"size": size, "limit": EXPO_PAYLOAD_LIMIT},
-                ),
-            )
+    def check_size(self, module_name, title, body, extra, accepted):
+        try:
+            size = get_channel(module_name).measure(title, body, extra)
+        except UnknownChannel:
+            return
+        except Exception:  # noqa: BLE001
+            # A broken extra channel (system check E011) measures nothing.
+            logger.exception("Channel %r could not measure a message", module_name)
+            return
+        if size is None:
+            return
+        self.sizes.append(size.summary)
+        problem = size.error or (size.confirm if not accepted else "")
+        if problem:
+            self.add_error("body", forms.ValidationError(problem, code=size.code))
 
 
 def compose_form(model_admin, request, users, data):

@@ -146,6 +146,10 @@ class NotificationAdmin(
         try:
             channel = get_channel(obj.user_target.target.notification_module_name)
             content = channel.preview(obj)
+            # The size the channel measures (SMS segments, a push payload).
+            size = channel.measure(obj.title, obj.body, obj.extra)
+            if size is not None:
+                content["size"] = size.summary
         except (NotificationSystemError, LookupError, ValueError) as err:
             return format_html('<span class="na-error">{}</span>', err)
         except Exception as err:  # noqa: BLE001

@@ -22,24 +22,40 @@ only the steps in which it differs:
 - ``transmit(messages)``: one request; one answer per message, in order;
 - ``classify(answer)`` and ``classify_error(err)``: answer -> Outcome.
 
-Feedback (optional, see :mod:`notify_admin.feedback`): a channel may offer
-receipts to poll, ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``
-(Expo), and/or declare the webhook that receives its status callbacks,
-``feedback_webhook`` (a URL name; Twilio): sends then ask the provider for
-it (:meth:`Channel.feedback_webhook_url`) when the public URL is set.
+A channel also declares what it is, on its class, and the rest of
+notify_admin reads those declarations instead of naming channels (as
+Django's ORM reads a database backend's ``features``): its module and target
+name, address rule (:meth:`Channel.normalise_address`), settings (required,
+numbers, URLs, and :meth:`Channel.setting_problems`: the system checks are
+derived from them), message size (:meth:`Channel.measure`: Compose and the
+preview), verdict table (``verdicts``: provider codes -> outcome, read by
+``classify`` and by feedback), threading (``sends_in_background``,
+``sends_whole_batch``) and feedback: receipts to poll
+(``check_receipts(ticket_ids) -> {ticket_id: Verdict}`` with
+``receipt_delay`` / ``receipt_lifetime``) and webhook views to mount
+(``webhooks``, by slug; ``feedback_webhook`` names the one sends ask the
+provider to call back, see :meth:`Channel.feedback_webhook_url`).
 
 A channel never writes to the database while sending. When
-``concurrency`` > 1, ``transmit`` runs on the base's worker threads.
-``required_settings`` name the provider settings a target needs: a channel
-whose settings are missing is not called at all (its rows wait untouched).
+``concurrency`` > 1, ``transmit`` runs on the base's worker threads, unless
+the channel sends a whole batch at once itself (``sends_whole_batch``).
+A channel whose required settings are missing is not called at all (its rows
+wait untouched); one whose provider refuses its credentials
+(``Outcome.credentials``) has its rows released the same way.
 """
 
+import datetime
 import functools
 import queue
 from concurrent.futures import ThreadPoolExecutor
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from .. import conf
 from .outcome import Outcome, describe_error
+from .verdicts import VerdictTable
+from .webhooks import webhook_url
 
 __all__ = ["Channel", "Outcome", "describe_error"]
 
@@ -47,16 +63,73 @@ __all__ = ["Channel", "Outcome", "describe_error"]
 class Channel:
     """Base class of the channels; subclasses fill in the provider steps."""
 
+    # -- what the channel is (declarations, read from the class) -------------
+
+    #: ``NotificationTarget.notification_module_name`` of its targets.
     module_name = ""
+    #: The name of the target a built-in channel's target step creates.
+    target_name = ""
     #: The NOTIFICATION_SYSTEM_TARGETS key holding this channel's settings.
     provider_key = ""
     #: Settings a target of this channel needs (checked before sending and by
     #: the system checks).
     required_settings = ()
+    #: Settings that must be positive numbers, and http(s) URLs, when set.
+    number_settings = ()
+    url_settings = ()
+    #: Provider codes -> outcome kind, for classify and for feedback.
+    verdicts = VerdictTable()
+    #: False when sending may read the database (the original package's
+    #: handlers do): the run then sends this channel's rows on its own thread
+    #: and connection instead of the pipeline's sending thread.
+    sends_in_background = True
+    #: True when ``transmit`` takes a whole batch and spreads the requests
+    #: itself (an event loop): the base then calls it once per batch, on the
+    #: calling thread, and starts no worker threads.
+    sends_whole_batch = False
     #: Messages per provider request (1: a request per message).
     chunk_size = 1
     #: Requests in flight at once, unless the ``concurrency`` setting says.
     default_concurrency = 1
+
+    # Feedback (optional capabilities).
+    #: Webhook views mounted at ``webhooks/<module_name>/<slug>/``: ``{slug:
+    #: view}``, a view or its dotted path. A view authenticates the request
+    #: itself (a signature) before it reads anything: it is exempt from CSRF.
+    webhooks = {}
+    #: The slug of the webhook sends ask the provider to call back.
+    feedback_webhook = None
+    #: A channel with receipts to poll defines
+    #: ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``; tickets are
+    #: asked for between ``receipt_delay`` and ``receipt_lifetime`` after the
+    #: send, ``max_receipt_ids`` a request.
+    check_receipts = None
+    receipt_delay = datetime.timedelta(0)
+    receipt_lifetime = datetime.timedelta(hours=24)
+    max_receipt_ids = 1000
+
+    @classmethod
+    def normalise_address(cls, value):
+        """The address in its stored form, or ValidationError. By default any
+        non-blank text (stripped)."""
+        value = (value or "").strip()
+        if not value:
+            raise ValidationError(_("This field cannot be blank."), code="blank")
+        return value
+
+    @classmethod
+    def setting_problems(cls, values):
+        """``[(key, message)]`` for values in ``NOTIFICATION_SYSTEM_TARGETS[
+        provider_key]`` (``values``) that cannot work, beyond the declared
+        numbers and URLs: system check errors naming the setting."""
+        return []
+
+    def measure(self, title, body, extra):
+        """The message's :class:`~.sizes.MessageSize`, or None when this
+        channel neither limits nor bills size."""
+        return None
+
+    # -- an instance: one per run ---------------------------------------------
 
     def __init__(self, **settings):
         self.overrides = settings
@@ -115,7 +188,7 @@ class Channel:
         self.session = self.connect()
         self.is_open = True
         self.opened += 1
-        if self.concurrency > 1:
+        if self.concurrency > 1 and not self.sends_whole_batch:
             self._workers = ThreadPoolExecutor(
                 self.concurrency, thread_name_prefix=f"notify-admin-{self.module_name}"
             )
@@ -155,8 +228,11 @@ class Channel:
                     outcomes[notification.pk] = built
                 else:
                     ready.append((notification, built))
-            size = max(1, self.chunk_size)
-            chunks = [ready[i : i + size] for i in range(0, len(ready), size)]
+            if self.sends_whole_batch:
+                chunks = [ready] if ready else []
+            else:
+                size = max(1, self.chunk_size)
+                chunks = [ready[i : i + size] for i in range(0, len(ready), size)]
             for answered in self._fan_out(chunks):
                 outcomes.update(answered)
             return outcomes
@@ -243,50 +319,15 @@ class Channel:
         """An exception raised by ``transmit``: by default, try again later."""
         return Outcome.transient(type(err).__name__, describe_error(err))
 
-    # -- feedback (optional capabilities) -------------------------------------
-
-    #: The URL name of the view receiving this channel's status callbacks.
-    feedback_webhook = None
-    #: A channel with receipts to poll defines
-    #: ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``.
-    check_receipts = None
+    # -- feedback -------------------------------------------------------------
 
     def feedback_webhook_url(self):
         """The public URL the provider should call back, or None."""
         if not self.feedback_webhook:
             return None
-        from ..feedback.webhooks import absolute_url
-
-        return absolute_url(self.feedback_webhook)
+        return webhook_url(self.module_name, self.feedback_webhook)
 
     # -- creating and previewing ----------------------------------------------
-
-    def create_notification(
-        self,
-        user,
-        title,
-        body,
-        scheduled_delivery=None,
-        retry_time_interval=0,
-        max_retries=3,
-        quiet=False,
-        extra=None,
-    ):
-        """Create a notification for each of the user's active records of
-        this channel (see :func:`notify_admin.creators.create_notification`)."""
-        from ..creators import create_for_module
-
-        return create_for_module(
-            self.module_name,
-            user,
-            title,
-            body,
-            scheduled_delivery=scheduled_delivery,
-            retry_time_interval=retry_time_interval,
-            max_retries=max_retries,
-            quiet=quiet,
-            extra=extra,
-        )
 
     def render_body(self, title, body, extra):
         """The body to store when the creator is given none (None: required)."""

@@ -17,9 +17,11 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
-from ..feedback.email import anymail_message_id
+from .. import validators
+from ..creators import creator_for
 from .base import Channel, Outcome, describe_error
 from .smtp_pool import SERVICE_CLOSING, ConnectionPool
+from .verdicts import VerdictTable
 
 MODULE_NAME = "email"
 DEFAULT_TIMEOUT = 30
@@ -27,10 +29,36 @@ DEFAULT_TIMEOUT = 30
 DEFAULT_CONCURRENCY = 4
 
 
+def anymail_message_id(message):
+    """The ESP's id of a sent message, or None (not sent through anymail)."""
+    status = getattr(message, "anymail_status", None)
+    message_id = getattr(status, "message_id", None)
+    if isinstance(message_id, (set, frozenset, list, tuple)):
+        # One recipient per notification: a set of one id.
+        message_id = next(iter(message_id)) if len(message_id) == 1 else None
+    return str(message_id)[:200] if message_id not in (None, "") else None
+
+
 class EmailChannel(Channel):
     module_name = MODULE_NAME
+    target_name = "Email"
     provider_key = "email"
+    number_settings = ("timeout", "concurrency")
     default_concurrency = DEFAULT_CONCURRENCY
+    # SMTP reply codes; the rest by class (5xx permanent, 4xx transient), a
+    # recipient refused with 5xx is a dead address.
+    verdicts = VerdictTable(
+        credentials={
+            530: "authentication required",
+            534: "authentication mechanism too weak",
+            535: "authentication credentials invalid",
+        }
+    )
+    # Bounces and complaints arrive through django-anymail's tracking signal
+    # (notify_admin.feedback.email, connected at start-up), not a webhook of
+    # ours.
+
+    normalise_address = staticmethod(validators.normalise_email_address)
 
     @functools.cached_property
     def from_email(self):
@@ -127,8 +155,10 @@ def classify_smtp_error(err):
     """Map an SMTP (or mail backend) exception to an Outcome.
 
     5xx refusals are permanent (a refused recipient is a dead address);
-    4xx answers, dropped connections and network errors are transient.
+    4xx answers, dropped connections and network errors are transient; the
+    codes in the channel's verdict table (530, 535: credentials) first.
     """
+    table = EmailChannel.verdicts
     if isinstance(err, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in err.recipients.values()]
         detail = {
@@ -146,6 +176,8 @@ def classify_smtp_error(err):
         if err.smtp_code == SERVICE_CLOSING:
             response["connection_error"] = True
         message = f"{type(err).__name__}: {err.smtp_code} {_text(err.smtp_error)}"
+        if table.kind(err.smtp_code):
+            return table.outcome(err.smtp_code, message, response)
         if 500 <= err.smtp_code < 600:
             return Outcome.permanent(err.smtp_code, message, response)
         return Outcome.transient(err.smtp_code, message, response)
@@ -164,25 +196,5 @@ def _text(value):
 
 channel = EmailChannel()
 
-
-def create_notification(
-    user,
-    title,
-    body="",
-    scheduled_delivery=None,
-    retry_time_interval=0,
-    max_retries=3,
-    quiet=False,
-    extra=None,
-):
-    """Create email notifications for the user's active email records."""
-    return channel.create_notification(
-        user,
-        title,
-        body,
-        scheduled_delivery=scheduled_delivery,
-        retry_time_interval=retry_time_interval,
-        max_retries=max_retries,
-        quiet=quiet,
-        extra=extra,
-    )
+# The original package's creator for this channel, with the seed's signature.
+create_notification = creator_for(MODULE_NAME)

@@ -17,7 +17,24 @@ An extra channel module, found through ``NOTIFICATION_SYSTEM_HANDLERS`` /
 to report a permanent failure or a dead address.
 """
 
+import functools
+
 from .base import Channel, Outcome
+
+
+def channel_type_for_module(module, module_name):
+    """The channel class ``module`` provides (its declarations), or None."""
+    candidate = getattr(module, "channel", None)
+    if isinstance(candidate, Channel):
+        return type(candidate)
+    candidate = getattr(module, "Channel", None)
+    if isinstance(candidate, type) and issubclass(candidate, Channel):
+        return candidate
+    if callable(getattr(module, "send_notification", None)) or callable(
+        getattr(module, "create_notification", None)
+    ):
+        return function_channel_type(module, module_name)
+    return None
 
 
 def channel_for_module(module, module_name):
@@ -25,42 +42,37 @@ def channel_for_module(module, module_name):
     candidate = getattr(module, "channel", None)
     if isinstance(candidate, Channel):
         return candidate.copy()
-    candidate = getattr(module, "Channel", None)
-    if isinstance(candidate, type) and issubclass(candidate, Channel):
-        instance = candidate()
-        instance.module_name = instance.module_name or module_name
-        return instance
-    if callable(getattr(module, "send_notification", None)) or callable(
-        getattr(module, "create_notification", None)
-    ):
-        return FunctionChannel(module, module_name)
-    return None
+    channel_type = channel_type_for_module(module, module_name)
+    if channel_type is None:
+        return None
+    instance = channel_type()
+    instance.module_name = instance.module_name or module_name
+    return instance
+
+
+@functools.cache
+def function_channel_type(module, module_name):
+    """A FunctionChannel class bound to ``module`` (one per module)."""
+    return type(
+        f"FunctionChannel[{module_name}]",
+        (FunctionChannel,),
+        {"module": module, "module_name": module_name, "provider_key": module_name},
+    )
 
 
 class FunctionChannel(Channel):
     """Adapts a module with the original package's functions to a Channel.
 
     One message a call, on the calling thread: such a function may read the
-    database (the original handlers read ``notification.user_target.user``).
-    Its settings, if any, are ``NOTIFICATION_SYSTEM_TARGETS[module_name]``.
+    database (the original handlers read ``notification.user_target.user``),
+    so it never sends from the pipeline's sending thread. Its settings, if
+    any, are ``NOTIFICATION_SYSTEM_TARGETS[module_name]``. Built through
+    :func:`function_channel_type`, which binds the module.
     """
 
     concurrency = 1
-
-    def __init__(self, module, module_name, **settings):
-        super().__init__(**settings)
-        self.module = module
-        self.module_name = module_name
-        self.provider_key = module_name
-
-    def copy(self):
-        return type(self)(self.module, self.module_name, **self.overrides)
-
-    def create_notification(self, user, title, body, *args, **kwargs):
-        create = getattr(self.module, "create_notification", None)
-        if create is None:
-            return super().create_notification(user, title, body, *args, **kwargs)
-        return create(user, title, body, *args, **kwargs)
+    sends_in_background = False
+    module = None
 
     def build(self, notification):
         if getattr(self.module, "send_notification", None) is None:

@@ -8,13 +8,18 @@ class Outcome:
     """One provider answer, mapped to the engine's small vocabulary.
 
     ``kind`` is one of SENT, TRANSIENT (try again later), PERMANENT (fail now),
-    DEAD_ADDRESS (fail now and make the user's record inactive).
+    DEAD_ADDRESS (fail now and make the user's record inactive), CREDENTIALS
+    (the provider refused our account or key: nothing is wrong with the
+    message, so the row is released as it was, no retry spent, and the
+    channel is treated as not configured for the rest of the run).
     """
 
     SENT = "sent"
     TRANSIENT = "transient"
     PERMANENT = "permanent"
     DEAD_ADDRESS = "dead_address"
+    CREDENTIALS = "credentials"
+    KINDS = (SENT, TRANSIENT, PERMANENT, DEAD_ADDRESS, CREDENTIALS)
 
     kind: str
     provider_id: str = ""
@@ -39,6 +44,17 @@ class Outcome:
     @classmethod
     def dead_address(cls, code="", message="", response=None):
         return cls._error(cls.DEAD_ADDRESS, code, message, response)
+
+    @classmethod
+    def credentials(cls, code="", message="", response=None):
+        """The provider refused the account, key or token (Twilio 20003, HTTP
+        401, SMTP 535): see ``CREDENTIALS``."""
+        return cls._error(cls.CREDENTIALS, code, message, response)
+
+    @classmethod
+    def of_kind(cls, kind, code="", message="", response=None):
+        """An error outcome of ``kind`` (a verdict table's answer)."""
+        return cls._error(kind, code, message, response)
 
     @classmethod
     def _error(cls, kind, code, message, response):

@@ -6,21 +6,34 @@ searched in order. A location is either a directory (as in the original
 package: a file ``<module_name>.py`` in it) or a dotted package path (a module
 ``<package>.<module_name>``). See :mod:`notify_admin.channels.module` for what
 such a module provides.
+
+The rest of notify_admin asks the registry, never a channel by name:
+:func:`registered` lists every channel (built-in and extra) with its class,
+whose declarations the checks, validators, Compose, feedback and URLs read.
+Modules are loaded by their dotted path, so a built-in channel module is a
+leaf of the import graph; importing one is cheap (its SDK is imported when
+it opens).
 """
 
 import importlib
 import importlib.util
+import logging
 import pkgutil
 import sys
 from pathlib import Path
 
 from .. import conf
 from ..exceptions import UnknownChannel
+from .module import channel_for_module, channel_type_for_module
 
+logger = logging.getLogger("notify_admin.channels")
+
+#: The built-in channels: module name -> module, one line each.
 BUILT_IN = {
     "email": "notify_admin.channels.email",
     "twilio": "notify_admin.channels.twilio",
     "expo": "notify_admin.channels.expo",
+    "webpush": "notify_admin.channels.webpush",
 }
 
 # Modules loaded from directories, by file path: loaded once per process.
@@ -33,19 +46,55 @@ def get_channel(module_name):
     Each call builds its own instance (its settings read at first use): the
     engine builds one per run and opens it once.
     """
-    module = find_module(module_name)
-    if module is None:
-        raise UnknownChannel(
-            module_name, ["built-in channels", *conf.extension_locations()]
-        )
-    from .module import channel_for_module
-
+    module = _module_or_raise(module_name)
     channel = channel_for_module(module, module_name)
     if channel is None:
         raise UnknownChannel(
             module_name, [getattr(module, "__file__", "") or module_name]
         )
     return channel
+
+
+def channel_type(module_name):
+    """The channel class of ``module_name`` (its declarations, nothing
+    opened or read); raises UnknownChannel."""
+    module = _module_or_raise(module_name)
+    found = channel_type_for_module(module, module_name)
+    if found is None:
+        raise UnknownChannel(
+            module_name, [getattr(module, "__file__", "") or module_name]
+        )
+    return found
+
+
+def registered():
+    """``[(module_name, channel class)]`` of every channel: the built-in ones,
+    then the extras in the extension locations. An extra module that fails
+    to load is left out (and logged): the system checks report it for its
+    targets (notify_admin.E010 / E011)."""
+    found = []
+    for module_name in available_module_names():
+        try:
+            found.append((module_name, channel_type(module_name)))
+        except UnknownChannel:
+            continue
+        except Exception:
+            logger.exception("The channel module %r failed to load", module_name)
+    return found
+
+
+def built_in():
+    """``[(module_name, channel class)]`` of the built-in channels."""
+    return [(name, channel_type(name)) for name in BUILT_IN]
+
+
+def _module_or_raise(module_name):
+    module = find_module(module_name)
+    if module is None:
+        raise UnknownChannel(
+            module_name, ["built-in channels", *conf.extension_locations()]
+        )
+    return module
 
 
 def available_module_names():
@@ -59,7 +108,8 @@ def available_module_names():
 
 
 def find_module(module_name):
-    if not module_name or not module_name.isidentifier():
+    # "_private" and "__init__" name no channel (and a URL may carry them).
+    if not module_name or not module_name.isidentifier() or module_name[0] == "_":
         return None
     if module_name in BUILT_IN:
         return importlib.import_module(BUILT_IN[module_name])

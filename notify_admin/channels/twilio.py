@@ -2,29 +2,58 @@
 transmit, classify.
 
 One Client over one aiohttp session and one event loop per run
-(:mod:`.twilio_async`): ``concurrency`` requests in flight at once (default
-16) from that loop instead of the base's worker threads, spaced by an
-optional per-second ``rate_limit``. The SDK's asyncio client costs about a
-third of the CPU per SMS of its threaded one (docs/performance.md).
+(:mod:`.twilio_async`): the channel sends a whole batch at once
+(``sends_whole_batch``), ``concurrency`` requests in flight (default 16) from
+that loop instead of the base's worker threads, spaced by an optional
+per-second ``rate_limit``. The SDK's asyncio client costs about a third of
+the CPU per SMS of its threaded one (docs/performance.md). The SDK is
+imported when a run opens the channel (or classifies its errors), not when
+the module is loaded.
+
+Feedback: Twilio's status callbacks arrive at the ``status`` webhook
+(:mod:`notify_admin.feedback.twilio`, signature checked), read with the same
+verdict table as the answers to sends.
 """
 
 import threading
 import time
 
-from twilio.base.exceptions import TwilioRestException
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from .. import validators
+from ..creators import creator_for
 from .base import Channel, Outcome
+from .sizes import MessageSize, sms_size
+from .verdicts import VerdictTable
 
 MODULE_NAME = "twilio"
 PROVIDER = "twilio_sms"
 
-# Twilio codes that mean the number will never take our SMS: the record is
-# made inactive and the notification INACTIVE_DEVICE.
-DEAD_NUMBER_CODES = {
-    21211: "invalid 'To' number",
-    21610: "recipient unsubscribed (STOP)",
-    21614: "'To' number is not a mobile number",
-}
+#: Twilio's error codes (https://www.twilio.com/docs/api/errors), for the
+#: answers to sends and for status callbacks alike. Dead: the number will
+#: never take our SMS (the record is made inactive).
+VERDICTS = VerdictTable(
+    dead_address={
+        21211: "invalid 'To' number",
+        21610: "recipient unsubscribed (STOP)",
+        21614: "'To' number is not a mobile number",
+        30005: "unknown destination handset",
+        30006: "landline or unreachable carrier",
+    },
+    transient={
+        20429: "too many requests",
+        14107: "SMS send rate limit exceeded",
+        30001: "queue overflow",
+        30003: "unreachable destination handset",
+        30017: "carrier network congestion",
+        30022: "rate limit exceeded",
+    },
+    credentials={20003: "authentication failed"},
+    http={401: Outcome.CREDENTIALS},
+)
+# The names earlier versions exported.
+DEAD_NUMBER_CODES = {int(code): text for code, text in VERDICTS.dead_address.items()}
 RATE_LIMIT_CODES = {20429, 14107}
 # Short enough that a batch of time-outs (500 rows / 16 threads * 5 s) ends
 # well within the default 300 s lease.
@@ -58,11 +87,35 @@ class RateLimiter:
 
 class TwilioChannel(Channel):
     module_name = MODULE_NAME
+    target_name = "Twilio"
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
+    number_settings = ("timeout", "concurrency", "rate_limit")
+    url_settings = ("base_url",)
+    verdicts = VERDICTS
     default_concurrency = DEFAULT_CONCURRENCY
+    sends_whole_batch = True
     # Status callbacks (delivered, undelivered + error code) arrive here.
-    feedback_webhook = "notify_admin:twilio-status-callback"
+    webhooks = {"status": "notify_admin.feedback.twilio.status_callback"}
+    feedback_webhook = "status"
+
+    normalise_address = staticmethod(validators.normalise_phone_number)
+
+    def measure(self, title, body, extra):
+        size = sms_size(body)
+        summary = ngettext(
+            "SMS: %(characters)d characters, %(encoding)s, %(segments)d segment.",
+            "SMS: %(characters)d characters, %(encoding)s, %(segments)d segments.",
+            size.segments,
+        ) % vars(size)
+        confirm = ""
+        if size.segments > 1:
+            confirm = _(
+                "This SMS needs %(segments)d segments (%(characters)d "
+                "characters, %(encoding)s), each billed as one message. "
+                "Shorten it, or tick “Send long SMS”."
+            ) % vars(size)
+        return MessageSize(summary, confirm=confirm, code="long_sms")
 
     def preview(self, notification):
         return {
@@ -106,23 +159,16 @@ class TwilioChannel(Channel):
         return message
 
     def transmit(self, messages):
-        # Answers or exceptions, one per message (the base classifies both).
+        # The whole batch from the run's event loop (sends_whole_batch):
+        # answers or exceptions, one per message (the base classifies both).
         return self.session.send_all(messages)
-
-    def _fan_out(self, chunks):
-        """Every request of the batch from the run's event loop, not from the
-        base's worker threads (which are then never started)."""
-        pairs = [pair for chunk in chunks for pair in chunk]
-        answers = self.transmit([message for _notification, message in pairs])
-        return [
-            {notification.pk: self._classify(answer)}
-            for (notification, _message), answer in zip(pairs, answers, strict=True)
-        ]
 
     def classify(self, message):
         return Outcome.sent(message.sid, {"sid": message.sid, "status": message.status})
 
     def classify_error(self, err):
+        from twilio.base.exceptions import TwilioRestException
+
         if isinstance(err, TwilioRestException):
             return classify_rest_error(err)
         # Network trouble, time-outs, answers that are not JSON: try again.
@@ -133,17 +179,12 @@ def classify_rest_error(err):
     code = err.code
     message = f"Twilio {err.status} error {code}: {err.msg}"
     response = {"status": err.status, "code": code, "message": str(err.msg)}
-    if code in DEAD_NUMBER_CODES:
-        return Outcome.dead_address(code, message, response)
-    if err.status == 429 or code in RATE_LIMIT_CODES or err.status >= 500:
-        return Outcome.transient(code, message, response)
-    return Outcome.permanent(code, message, response)
+    return VERDICTS.outcome(
+        code, message, response, default=VERDICTS.http_kind(err.status)
+    )
 
 
 channel = TwilioChannel()
 
-
-# The original package's creator for this channel, with the seed's signature:
-# create_notification(user, title, body, scheduled_delivery=None,
-# retry_time_interval=0, max_retries=3, quiet=False, extra=None).
-create_notification = channel.create_notification
+# The original package's creator for this channel, with the seed's signature.
+create_notification = creator_for(MODULE_NAME)

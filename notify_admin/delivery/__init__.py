@@ -4,7 +4,9 @@ One job a module, in the order a run goes through them (docs/architecture.md
 follows one notification along this path):
 
 - :mod:`.run`: the entry points (``deliver_due``, ``send_now``, ``plan_due``),
-  the batches each one picks, the DeliveryRun row and :class:`RunResult`;
+  the batches each one picks and the DeliveryRun row;
+- :mod:`.result`: :class:`RunResult`, what a run reports (changed only
+  through its methods);
 - :mod:`.claims`: claiming a batch with a lease (compare-and-set);
 - :mod:`.pipeline`: one batch sent while the next is claimed;
 - :mod:`.batch`: a claimed batch, sorted into opted-out rows and channels;
@@ -38,7 +40,8 @@ from .leases import LeaseKeeper
 from .outcomes import final_status, plan_batch, retry_at
 from .pipeline import Pipeline
 from .recording import record, record_batch
-from .run import RunResult, deliver_due, execute, plan_due, send_now
+from .result import RunResult
+from .run import deliver_due, execute, plan_due, send_now
 from .sending import NotConfigured, RunChannels, not_configured_targets
 
 logger = logging.getLogger("notify_admin.delivery")

@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..channels.outcome import Outcome
-from ..channels.registry import BUILT_IN
+from ..channels.registry import channel_type
+from ..exceptions import UnknownChannel
 
 
 @dataclass
@@ -62,12 +63,22 @@ def split(batch):
 
 
 def in_background(groups):
-    """Whether a batch may be sent from the background thread.
+    """Whether a batch may be sent from the pipeline's sending thread.
 
-    The built-in channels never touch the database while sending. An extra
-    channel may (the original package's handlers read
-    ``notification.user_target.user``): it sends on the run's own thread and
-    database connection, which sees what the run sees, in a test's
-    transaction too.
+    Each channel says so (``Channel.sends_in_background``), built-in or
+    extra. One that may read the database while sending (the original
+    package's handlers read ``notification.user_target.user``) sends on the
+    run's own thread and database connection, which sees what the run sees,
+    in a test's transaction too. An unknown channel sends nothing.
     """
-    return all(module_name in BUILT_IN for module_name in groups)
+    return all(_sends_in_background(module_name) for module_name in groups)
+
+
+def _sends_in_background(module_name):
+    try:
+        return channel_type(module_name).sends_in_background
+    except UnknownChannel:
+        return True
+    except Exception:
+        # A module that fails to load fails its rows on the run's thread.
+        return False

@@ -4,8 +4,11 @@ A compare-and-set UPDATE gives the rows a claim token and a lease
 (``claimed_until``); on PostgreSQL the candidate SELECT skips rows other
 workers hold (``FOR UPDATE SKIP LOCKED``), inside that one UPDATE statement
 (its own transaction: one round trip, where a SELECT then an UPDATE in a
-transaction took four). The transaction ends before any provider is
-called. The rows are then read back once, with what sending needs.
+transaction took four). The transaction ends before any provider is called.
+The rows are then read back once, with what sending needs.
+
+:func:`claim_rows` is the one claim helper: notifications here, and the
+tickets whose receipts feedback polls (:mod:`notify_admin.feedback.receipts`).
 """
 
 import uuid
@@ -61,53 +64,66 @@ def count_due_of_modules(cutoff, target, module_names):
     )
 
 
+def claim_rows(candidates, size, *, still_free, **lease):
+    """Give up to ``size`` of the ordered ``candidates`` the ``lease`` fields
+    (a claim token and its expiry); return how many were claimed.
+
+    ``still_free(ids)`` is the queryset of those ids still claimable: the
+    compare-and-set, so a row someone else claimed meanwhile is not taken.
+    """
+    model = candidates.model
+    if connection.vendor == "sqlite":
+        # One writer at a time: a single UPDATE of the first candidates is its
+        # own compare-and-set, and spares a round trip with every row's id.
+        return model._default_manager.filter(
+            pk__in=candidates.values("pk")[:size]
+        ).update(**lease)
+    if connection.vendor == "postgresql":
+        return claim_in_one_statement(candidates, size, lease)
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    with transaction.atomic():
+        ids = list(candidates.values_list("pk", flat=True)[:size])
+        if not ids:
+            return 0
+        return still_free(ids).update(**lease)
+
+
+def claim_in_one_statement(candidates, size, lease):
+    """PostgreSQL: ``UPDATE ... WHERE id IN (SELECT ... LIMIT size FOR UPDATE
+    SKIP LOCKED)``. The SELECT locks the first candidates no one else holds
+    and re-checks a row another worker changed meanwhile (a lease taken after
+    this statement began makes it no longer a candidate: the compare-and-set),
+    the UPDATE gives them the lease; how many."""
+    model = candidates.model
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    select, params = candidates.values("pk")[:size].query.sql_with_params()
+    columns = [quote(model._meta.get_field(name).column) for name in lease]
+    sql = (
+        f"UPDATE {table} SET {', '.join(f'{column} = %s' for column in columns)} "
+        f"WHERE {quote(model._meta.pk.column)} IN "
+        f"({select} FOR UPDATE OF {table} SKIP LOCKED)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lease.values(), *params])
+        return cursor.rowcount
+
+
 def claim_due(size, *, cutoff, target=None, exclude_modules=()):
     """Claim up to ``size`` due rows; return ``(token, rows)``."""
     candidates = due_queryset(cutoff, target, exclude_modules).order_by(
         "scheduled_delivery"
     )
     token = uuid.uuid4()
-    if connection.vendor == "sqlite":
-        # One writer at a time: a single UPDATE of the first due rows is its
-        # own compare-and-set, and spares a round trip with every row's id.
-        claimed = Notification.objects.filter(
-            pk__in=candidates.values("pk")[:size]
-        ).update(claim_token=token, claimed_until=lease_until(cutoff))
-        return token, fetch_claimed(token) if claimed else []
-    if connection.vendor == "postgresql":
-        claimed = claim_in_one_statement(candidates, size, token, lease_until(cutoff))
-        return token, fetch_claimed(token) if claimed else []
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    with transaction.atomic():
-        ids = list(candidates.values_list("pk", flat=True)[:size])
-        if not ids:
-            return token, []
-        # Compare-and-set: a row someone else claimed meanwhile is not taken.
-        Notification.objects.filter(pk__in=ids).due(cutoff).update(
-            claim_token=token, claimed_until=lease_until(cutoff)
-        )
-    return token, fetch_claimed(token)
-
-
-def claim_in_one_statement(candidates, size, token, until):
-    """PostgreSQL: ``UPDATE ... WHERE id IN (SELECT ... LIMIT size FOR UPDATE
-    SKIP LOCKED)``. The SELECT locks the first due rows no one else holds and
-    re-checks a row another worker changed meanwhile (a lease taken after this
-    statement began makes it no longer due), the UPDATE leases them; how many."""
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    field = Notification._meta.get_field
-    select, params = candidates.values("pk")[:size].query.sql_with_params()
-    sql = (
-        f"UPDATE {table} SET "
-        f"{connection.ops.quote_name(field('claim_token').column)} = %s, "
-        f"{connection.ops.quote_name(field('claimed_until').column)} = %s "
-        f"WHERE {connection.ops.quote_name(field('id').column)} IN "
-        f"({select} FOR UPDATE OF {table} SKIP LOCKED)"
+    claimed = claim_rows(
+        candidates,
+        size,
+        still_free=lambda ids: Notification.objects.filter(pk__in=ids).due(cutoff),
+        claim_token=token,
+        claimed_until=lease_until(cutoff),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [token, until, *params])
-        return cursor.rowcount
+    return token, fetch_claimed(token) if claimed else []
 
 
 def claim_ids(ids, *, cutoff):

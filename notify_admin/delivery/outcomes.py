@@ -2,20 +2,20 @@
 
 No database here: given the rows of a batch and their Outcomes, ``plan_batch``
 says which rows end in which status, when each retry is due, which records
-are dead, what every attempt row holds and what the run's counters gain.
-:mod:`.recording` writes the plan.
+are dead (and why), what every attempt row holds and what the run's counters
+gain. :mod:`.recording` writes the plan. The rules themselves (retry or fail,
+the retry time, the inactive reason) are :mod:`notify_admin.policy`'s, which
+feedback applies too.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
+from .. import policy
 from ..channels.outcome import Outcome
 from ..models.notification import Notification
 
-# A retry is scheduled strictly after the run's cut-off so one run never
-# retries a row it has just tried.
-AFTER_CUTOFF = timedelta(microseconds=1)
+AFTER_CUTOFF = policy.AFTER_CUTOFF
 
 STATUS_OF_KIND = {
     Outcome.SENT: Notification.DELIVERED,
@@ -33,17 +33,26 @@ COUNTER_OF_STATUS = {
 def final_status(notification, outcome):
     """The status an outcome gives: a transient one retries while retries remain."""
     if outcome.kind == Outcome.TRANSIENT:
-        if notification.retry_attempts < notification.max_retries:
-            return Notification.RETRY
-        return Notification.DELIVERY_FAILURE
+        return policy.after_failure(
+            notification.retry_attempts, notification.max_retries
+        )
     return STATUS_OF_KIND.get(outcome.kind, Notification.DELIVERY_FAILURE)
 
 
 def retry_at(notification, now, cutoff, backoff=1):
-    """When a retried row is due again: ``retry_time_interval`` seconds,
-    times ``backoff`` to the power of the tries so far, after the cut-off."""
-    delay = notification.retry_time_interval * (backoff**notification.retry_attempts)
-    return max(now, cutoff + AFTER_CUTOFF) + timedelta(seconds=delay)
+    """When a retried row is due again (:func:`notify_admin.policy.retry_at`)."""
+    return policy.retry_at(
+        notification.retry_time_interval,
+        notification.retry_attempts,
+        now,
+        cutoff=cutoff,
+        backoff=backoff,
+    )
+
+
+def inactive_reason(outcome):
+    """What the record keeps for why its address is dead."""
+    return policy.inactive_reason_text(outcome.error_code, outcome.error_message)
 
 
 def attempt_row(notification, outcome, status):
@@ -67,8 +76,8 @@ class BatchPlan:
     by_status: dict = field(default_factory=lambda: defaultdict(list))
     #: Retries: due time -> notification ids.
     retries: dict = field(default_factory=lambda: defaultdict(list))
-    #: Target user records to make inactive.
-    dead_records: set = field(default_factory=set)
+    #: Target user records to make inactive: pk -> reason.
+    dead_records: dict = field(default_factory=dict)
     attempts: list = field(default_factory=list)
     #: RunResult counter -> amount.
     counts: dict = field(default_factory=lambda: defaultdict(int))
@@ -87,7 +96,9 @@ def plan_batch(rows, outcomes, *, now, cutoff, backoff=1):
         else:
             plan.by_status[status].append(notification.pk)
         if outcome.kind == Outcome.DEAD_ADDRESS and notification.user_target.active:
-            plan.dead_records.add(notification.user_target_id)
+            plan.dead_records.setdefault(
+                notification.user_target_id, inactive_reason(outcome)
+            )
         plan.attempts.append(attempt_row(notification, outcome, status))
         plan.counts[COUNTER_OF_STATUS[status]] += 1
     return plan

@@ -65,7 +65,7 @@ class Pipeline:
 
     def add(self, token, rows):
         """Take a claimed batch: record the one before it, then send it."""
-        self.result.claimed += len(rows)
+        self.result.add(claimed=len(rows))
         batch = Batch(token, rows, LeaseKeeper(token, conf.lease_seconds()))
         batch.keeper.start()
         try:

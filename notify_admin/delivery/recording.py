@@ -86,9 +86,7 @@ def record(batch, result, cutoff):
         if plan.retries:
             record_retries(of, plan.retries, now, released)
         if plan.dead_records:
-            TargetUserRecord.objects.filter(pk__in=plan.dead_records).update(
-                active=False, modified=now
-            )
+            TargetUserRecord.objects.deactivate(plan.dead_records, now)
         DeliveryAttempt.objects.insert_rows(plan.attempts, now, run_id=result.run_id)
         # The run's row follows its progress, in the same transaction as the
         # outcomes: a page polling it never sees more than was written.
@@ -99,8 +97,7 @@ def record(batch, result, cutoff):
         )
     # Counted once written: a record() retried after a lost connection must
     # not count the batch twice.
-    for counter, count in counts.items():
-        setattr(result, counter, getattr(result, counter) + count)
+    result.add(counts)
     log_event(
         logger,
         logging.INFO,

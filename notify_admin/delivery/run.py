@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import time
-from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 
@@ -24,53 +23,10 @@ from ..models import DeliveryRun, NotificationCount
 from . import claims
 from .logs import log_event
 from .pipeline import Pipeline
+from .result import RunResult
 from .sending import RunChannels
 
 logger = logging.getLogger("notify_admin.delivery")
-
-
-@dataclass
-class RunResult:
-    claimed: int = 0
-    delivered: int = 0
-    retried: int = 0
-    failed: int = 0
-    inactive: int = 0
-    opted_out: int = 0
-    skipped: int = 0
-    #: Rows left unsent because their channel's provider is not configured.
-    not_configured: int = 0
-    seconds: float = 0.0
-    #: The DeliveryRun row of this run (None for a dry run).
-    run_id: int | None = None
-    #: Channel module name -> the settings it is missing.
-    missing_settings: dict = field(default_factory=dict)
-
-    #: The counters a DeliveryRun row keeps.
-    RUN_COUNTERS = (
-        "claimed",
-        "delivered",
-        "retried",
-        "failed",
-        "inactive",
-        "opted_out",
-    )
-
-    def as_dict(self):
-        return asdict(self)
-
-    def run_counts(self):
-        return {name: getattr(self, name) for name in self.RUN_COUNTERS}
-
-    def summary(self):
-        text = (
-            f"delivered={self.delivered} retry={self.retried} failed={self.failed} "
-            f"inactive={self.inactive} opted_out={self.opted_out} "
-            f"skipped={self.skipped}"
-        )
-        if self.not_configured:
-            text += f" not_configured={self.not_configured}"
-        return f"{text} in {self.seconds:.2f}s"
 
 
 # -- entry points -----------------------------------------------------------
@@ -180,7 +136,7 @@ def selected_batches(result, ids, *, size, cutoff):
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
         token, rows = claims.claim_ids(chunk, cutoff=cutoff)
-        result.skipped += len(chunk) - len(rows)
+        result.add(skipped=len(chunk) - len(rows))
         if rows:
             yield token, rows
 
@@ -196,20 +152,19 @@ def execute(source, cutoff, channels, batches, result, progress=None, waiting=No
     """
     run = RunRow(source)
     started = time.monotonic()
-    error = ""
+    error, waited = "", None
     try:
         with Pipeline(result, cutoff, channels, progress) as pipeline:
             for token, rows in batches:
                 run.write(result)
                 pipeline.add(token, rows)
         if channels.not_configured and waiting is not None:
-            result.not_configured = waiting(list(channels.not_configured))
+            waited = waiting(list(channels.not_configured))
     except BaseException as err:
         error = describe_error(err)
         raise
     finally:
-        result.seconds = time.monotonic() - started
-        result.missing_settings = dict(channels.not_configured)
+        result.finished(time.monotonic() - started, channels.not_configured, waited)
         finish_run(run, result, error)
     return result
 
@@ -236,7 +191,7 @@ class RunRow:
     def write(self, result):
         if self.pk is None:
             self.pk = DeliveryRun.objects.create(**self.fields()).pk
-            result.run_id = self.pk
+            result.started(self.pk)
 
 
 def finish_run(run, result, error=""):
@@ -244,7 +199,7 @@ def finish_run(run, result, error=""):
         ending = {"finished_at": timezone.now(), "error": error, **result.run_counts()}
         if run.pk is None:
             run.pk = DeliveryRun.objects.create(**run.fields(), **ending).pk
-            result.run_id = run.pk
+            result.started(run.pk)
         else:
             DeliveryRun.objects.filter(pk=run.pk).update(**ending)
     except Exception:

@@ -4,14 +4,18 @@ A run builds each channel once, at the first batch that needs it, checks its
 settings, opens it, and keeps it open until the run ends
 (:meth:`RunChannels.close`). A channel whose provider is not configured is
 never called: its rows go back untouched (no attempt, no retry spent) and the
-run says which setting is missing. Whatever a channel does, every other row
-gets exactly one Outcome.
+run says which setting is missing. A channel whose provider refuses its
+credentials (an ``Outcome.CREDENTIALS`` answer) is treated the same way from
+then on: the rows that got that answer go back untouched too, and the run
+sends it nothing more. Whatever a channel does, every other row gets exactly
+one Outcome.
 """
 
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .. import conf
 from ..channels.outcome import Outcome, describe_error
 from ..channels.registry import get_channel
 from ..exceptions import UnknownChannel
@@ -44,9 +48,17 @@ class RunChannels:
         outcomes, unsent = {}, []
         for module_name, rows in groups.items():
             try:
-                outcomes.update(self.send_group(module_name, rows))
+                sent = self.send_group(module_name, rows)
             except NotConfigured:
                 unsent.extend(n.pk for n in rows)
+                continue
+            refused = [pk for pk, o in sent.items() if o.kind == Outcome.CREDENTIALS]
+            if refused:
+                self.refuse_credentials(module_name, sent[refused[0]])
+                unsent.extend(refused)
+            outcomes.update(
+                {pk: o for pk, o in sent.items() if o.kind != Outcome.CREDENTIALS}
+            )
         return outcomes, unsent
 
     def send_group(self, module_name, rows):
@@ -86,6 +98,18 @@ class RunChannels:
                 raise self.refuse(module_name, [describe_error(err)]) from err
             self.channels[module_name] = channel
         return channel
+
+    def refuse_credentials(self, module_name, outcome):
+        """The provider refused the channel's credentials: not configured for
+        the rest of the run (issue 22 pauses the target on it)."""
+        channel = self.channels.get(module_name)
+        where = conf.target_setting_name(
+            getattr(channel, "provider_key", "") or module_name, "…"
+        ).replace('["…"]', "")
+        reason = outcome.error_message or outcome.error_code or "refused"
+        self.refuse(
+            module_name, [f"valid credentials in {where} (the provider said: {reason})"]
+        )
 
     def refuse(self, module_name, missing):
         self.not_configured[module_name] = list(missing)

@@ -21,18 +21,26 @@ def check_public_url(app_configs=None, **kwargs):
             checks.Error(
                 f"{conf.PREFIX}PUBLIC_URL must be the console's public base URL, "
                 f"such as 'https://console.example.com' (it is {value!r}).",
-                hint="Twilio signs the exact URL it calls; the status callback's "
-                "signature is checked against this base plus the path.",
+                hint="Providers sign the exact URL they call (Twilio); a "
+                "callback's signature is checked against this base plus the path.",
                 id="notify_admin.E030",
             )
         ]
-    from .twilio import callback_url
+    from ..channels.webhooks import webhook_path
+    from .channels import webhook_channels
 
-    if callback_url() is None:
+    hooked = webhook_channels()
+    unreachable = [
+        name
+        for name, found in hooked
+        if webhook_path(name, next(iter(found.webhooks))) is None
+    ]
+    if unreachable:
         return [
             checks.Warning(
                 f"{conf.PREFIX}PUBLIC_URL is set but notify_admin's URLs are not "
-                "included: Twilio cannot be asked for status callbacks.",
+                f"included: {', '.join(unreachable)} cannot be asked for status "
+                "callbacks.",
                 hint='Add path("notify-admin/", include("notify_admin.urls")) to '
                 "your ROOT_URLCONF.",
                 id="notify_admin.W030",

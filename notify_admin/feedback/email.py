@@ -10,28 +10,52 @@ complained -> record inactive, shown to staff; deferred -> nothing.
 
 import importlib.util
 
-MODULE_NAMES = ("email",)
+from ..channels.email import MODULE_NAME, anymail_message_id
+from ..channels.verdicts import (
+    COMPLAINED,
+    CONFIRMED,
+    DEAD,
+    FAILED,
+    NOTHING,
+    PROGRESS,
+    Verdict,
+)
+from .recording import apply_to_provider_id
+
+__all__ = ["anymail_message_id", "connect", "email_verdict", "on_tracking"]
+
+MODULE_NAMES = (MODULE_NAME,)
 DISPATCH_UID = "notify_admin.feedback.email.on_tracking"
 
+# anymail's normalised event types (anymail.signals.EventType values).
+EMAIL_KINDS = {
+    "queued": PROGRESS,
+    "sent": PROGRESS,
+    "delivered": CONFIRMED,
+    "bounced": DEAD,
+    "rejected": DEAD,
+    "failed": FAILED,
+    "complained": COMPLAINED,
+}
 
-def anymail_message_id(message):
-    """The ESP's id of a sent message, or None (not sent through anymail)."""
-    status = getattr(message, "anymail_status", None)
-    message_id = getattr(status, "message_id", None)
-    if isinstance(message_id, (set, frozenset, list, tuple)):
-        # One recipient per notification: a set of one id.
-        message_id = next(iter(message_id)) if len(message_id) == 1 else None
-    return str(message_id)[:200] if message_id not in (None, "") else None
+
+def email_verdict(event_type, reject_reason="", description="", payload=None):
+    """An anymail tracking event's normalised type (``deferred``: nothing)."""
+    kind = EMAIL_KINDS.get(event_type, NOTHING)
+    text = " ".join(str(part) for part in (description,) if part)
+    return Verdict(
+        kind,
+        event_type if kind != NOTHING else "",
+        str(reject_reason or "")[:100],
+        text or f"Email {event_type}",
+        payload or {},
+    )
 
 
 def on_tracking(sender, event, esp_name, **kwargs):
     """anymail ``tracking`` receiver: apply the event to its attempt."""
     if not event.message_id:
         return
-    # Imported when an event arrives: connect() runs at every start-up.
-    from .recording import apply_to_provider_id
-    from .verdicts import email_verdict
-
     verdict = email_verdict(
         event.event_type,
         event.reject_reason,

@@ -1,17 +1,20 @@
 """Polled receipts: claim tickets awaiting a receipt, ask the channel, apply.
 
-Tickets (attempts a receipts channel accepted) between ``RECEIPT_DELAY`` and
-``RECEIPT_LIFETIME`` old whose receipt has not been read are claimed the way
-notifications are: a compare-and-set UPDATE gives a batch a claim token and a
-lease (``receipt_claim_token`` / ``receipt_claimed_until``); on PostgreSQL
-the candidate SELECT skips rows another run holds (``SKIP LOCKED``). So two
-overlapping runs never ask for one ticket twice. A ticket still without a
-receipt after ``RECEIPT_LIFETIME`` is marked ``unconfirmed``.
+Every registered channel (built-in or extra) that declares ``check_receipts``
+is asked. Tickets (attempts it accepted) between the channel's
+``receipt_delay`` and ``receipt_lifetime`` old whose receipt has not been
+read are claimed with delivery's own claim helper
+(:func:`notify_admin.delivery.claims.claim_rows`): a compare-and-set UPDATE
+gives a batch a claim token and a lease (``receipt_claim_token`` /
+``receipt_claimed_until``); on PostgreSQL the candidate SELECT skips rows
+another run holds (``SKIP LOCKED``). So two overlapping runs never ask for
+one ticket twice. A ticket still without a receipt after its lifetime is
+marked ``unconfirmed``.
 
 A ticket whose receipt is not ready keeps its lease, so the next run after
 the lease (``NOTIFICATION_SYSTEM_LEASE_SECONDS``) asks again. A batch is at
-most ``MAX_RECEIPT_IDS`` tickets, one provider request, and a fixed handful
-of SQL statements (claim 2-3, apply <= 6).
+most the channel's ``max_receipt_ids`` tickets, one provider request, and a
+fixed handful of SQL statements (claim 2-3, apply <= 6).
 """
 
 import datetime
@@ -19,18 +22,18 @@ import logging
 import uuid
 from dataclasses import asdict, dataclass
 
-from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import conf
+from ..delivery.claims import claim_rows, lease_until
 from ..models import DeliveryAttempt, Notification
 from . import recording
-from .channels import channels_with_records, receipt_channels
+from .channels import receipt_channels
 
 logger = logging.getLogger("notify_admin.feedback")
 
-# Expo: receipts are ready about 15 minutes after the ticket, and kept 24 h.
+# The defaults of Channel.receipt_delay / receipt_lifetime / max_receipt_ids
+# (Expo's: receipts are ready about 15 minutes after the ticket, kept 24 h).
 RECEIPT_DELAY = datetime.timedelta(minutes=15)
 RECEIPT_LIFETIME = datetime.timedelta(hours=24)
 MAX_RECEIPT_IDS = 1000
@@ -83,12 +86,12 @@ def awaiting(module_names, now):
     ).exclude(provider_id="")
 
 
-def due(module_names, now):
+def due(module_names, now, delay=RECEIPT_DELAY, lifetime=RECEIPT_LIFETIME):
     """Awaiting tickets old enough to have a receipt, and not leased."""
     return awaiting(module_names, now).filter(
         Q(receipt_claimed_until__isnull=True) | Q(receipt_claimed_until__lt=now),
-        attempted_at__lte=now - RECEIPT_DELAY,
-        attempted_at__gt=now - RECEIPT_LIFETIME,
+        attempted_at__lte=now - delay,
+        attempted_at__gt=now - lifetime,
     )
 
 
@@ -96,8 +99,10 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
     """What ``check_receipts`` and ``process_notifications`` run."""
     now = now or timezone.now()
     result = ReceiptResult()
-    for module_name, channel in receipt_channels(channels_with_records()):
-        result.unconfirmed += mark_unconfirmed([module_name], now)
+    for module_name, channel in receipt_channels():
+        result.unconfirmed += mark_unconfirmed(
+            [module_name], now, channel.receipt_lifetime
+        )
         if channel.missing_settings():
             continue
         # One provider session for the whole run, as for sending.
@@ -106,13 +111,13 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
     return result
 
 
-def mark_unconfirmed(module_names, now):
+def mark_unconfirmed(module_names, now, lifetime=RECEIPT_LIFETIME):
     """Tickets past their receipt's lifetime: one UPDATE."""
     return (
         awaiting(module_names, now)
         .filter(
-            attempted_at__lte=now - RECEIPT_LIFETIME,
-            attempted_at__gt=now - RECEIPT_LIFETIME - UNCONFIRMED_WINDOW,
+            attempted_at__lte=now - lifetime,
+            attempted_at__gt=now - lifetime - UNCONFIRMED_WINDOW,
         )
         .filter(
             Q(receipt_claimed_until__isnull=True) | Q(receipt_claimed_until__lt=now)
@@ -122,10 +127,11 @@ def mark_unconfirmed(module_names, now):
 
 
 def check_channel(module_name, channel, now, batch_size, limit, result):
-    size = max(1, min(int(batch_size), MAX_RECEIPT_IDS))
+    size = max(1, min(int(batch_size), channel.max_receipt_ids))
+    window = (channel.receipt_delay, channel.receipt_lifetime)
     while limit is None or result.checked < limit:
         wanted = size if limit is None else min(size, limit - result.checked)
-        token, tickets = claim(module_name, wanted, now)
+        token, tickets = claim(module_name, wanted, now, *window)
         if not tickets:
             return
         result.checked += len(tickets)
@@ -149,32 +155,22 @@ def check_channel(module_name, channel, now, batch_size, limit, result):
         result.pending += len(tickets) - len(pairs)
 
 
-def lease_until(now):
-    return max(timezone.now(), now) + datetime.timedelta(seconds=conf.lease_seconds())
-
-
-def claim(module_name, size, now):
+def claim(module_name, size, now, delay=RECEIPT_DELAY, lifetime=RECEIPT_LIFETIME):
     """Claim up to ``size`` due tickets; return ``(token, [Pending])``."""
     token = uuid.uuid4()
-    candidates = due([module_name], now).order_by("attempted_at")
+
+    def tickets():
+        return due([module_name], now, delay, lifetime)
+
+    claimed = claim_rows(
+        tickets().order_by("attempted_at"),
+        size,
+        still_free=lambda ids: tickets().filter(pk__in=ids),
+        receipt_claim_token=token,
+        receipt_claimed_until=lease_until(now),
+    )
     mine = DeliveryAttempt.objects.filter(receipt_claim_token=token)
-    if connection.vendor == "sqlite":
-        # One writer at a time: one UPDATE is its own compare-and-set.
-        claimed = DeliveryAttempt.objects.filter(
-            pk__in=candidates.values("pk")[:size]
-        ).update(receipt_claim_token=token, receipt_claimed_until=lease_until(now))
-        return token, recording.load(mine) if claimed else []
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    with transaction.atomic():
-        ids = list(candidates.values_list("pk", flat=True)[:size])
-        if not ids:
-            return token, []
-        # Compare-and-set: a ticket claimed meanwhile is not taken.
-        due([module_name], now).filter(pk__in=ids).update(
-            receipt_claim_token=token, receipt_claimed_until=lease_until(now)
-        )
-    return token, recording.load(mine)
+    return token, recording.load(mine) if claimed else []
 
 
 def release(token):

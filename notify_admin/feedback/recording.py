@@ -13,7 +13,6 @@ deliveries of one callback only one writes anything.
 """
 
 import contextlib
-import datetime
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -24,8 +23,9 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from .. import conf
+from .. import policy
 from ..models import DeliveryAttempt, Notification, ProviderEvent, TargetUserRecord
+from ..models.expressions import by_pk
 from . import verdicts as v
 
 logger = logging.getLogger("notify_admin.feedback")
@@ -173,16 +173,6 @@ def update_attempts(pairs, now):
     )
 
 
-def by_pk(values):
-    """A value per primary key as one expression: one When per distinct value."""
-    groups = defaultdict(list)
-    for pk, value in values.items():
-        groups[value].append(pk)
-    if len(groups) == 1:
-        return Value(next(iter(groups)))
-    return Case(*[When(pk__in=pks, then=Value(value)) for value, pks in groups.items()])
-
-
 def update_notifications(status, rows, now):
     """Move DELIVERED notifications whose delivering attempt got the verdict."""
     delivering = DeliveryAttempt.objects.filter(
@@ -206,19 +196,14 @@ def update_notifications(status, rows, now):
 
 
 def retry_at(pending, now):
-    delay = pending.retry_time_interval * (
-        conf.retry_backoff() ** pending.state.retry_attempts
+    """When a retried notification is due again: delivery's own rule."""
+    return policy.retry_at(
+        pending.retry_time_interval, pending.state.retry_attempts, now
     )
-    return now + datetime.timedelta(seconds=delay)
 
 
 def deactivate_records(reasons, now):
-    return TargetUserRecord.objects.filter(pk__in=list(reasons), active=True).update(
-        active=False,
-        inactive_reason=by_pk(reasons),
-        inactivated_at=now,
-        modified=now,
-    )
+    return TargetUserRecord.objects.deactivate(reasons, now)
 
 
 def insert_events(events, source, now):

@@ -14,25 +14,47 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .. import conf
+from ..channels.twilio import MODULE_NAME, PROVIDER, VERDICTS, TwilioChannel
+from ..channels.verdicts import CONFIRMED, NOTHING, PROGRESS, Verdict
+from ..channels.webhooks import public_url, webhook_url
 from .recording import apply_to_provider_id
-from .verdicts import twilio_verdict
-from .webhooks import absolute_url, public_url
 
 logger = logging.getLogger("notify_admin.feedback")
 
-PROVIDER = "twilio_sms"
-MODULE_NAMES = ("twilio",)
+MODULE_NAMES = (MODULE_NAME,)
 SOURCE = "twilio_callback"
-URL_NAME = "notify_admin:twilio-status-callback"
 # A status callback is a few hundred bytes of form fields.
 MAX_BODY_BYTES = 16 * 1024
 # The callback's fields the history keeps (no message body is ever sent).
 KEPT_FIELDS = ("MessageSid", "MessageStatus", "ErrorCode", "To", "From", "SmsSid")
+TWILIO_PROGRESS = {"queued", "accepted", "scheduled", "sending", "sent"}
 
 
 def callback_url():
     """The status-callback URL sends ask Twilio for, or None (not set up)."""
-    return absolute_url(URL_NAME)
+    return webhook_url(MODULE_NAME, TwilioChannel.feedback_webhook)
+
+
+def status_verdict(status, error_code="", payload=None):
+    """A status callback's ``MessageStatus`` and ``ErrorCode``, read with the
+    channel's verdict table (the one its sends are classified with)."""
+    status = (status or "").strip().lower()
+    code = str(error_code or "").strip()
+    payload = payload or {}
+    if status in TWILIO_PROGRESS:
+        return Verdict(PROGRESS, status, payload=payload)
+    if status in ("delivered", "read"):
+        return Verdict(CONFIRMED, status, payload=payload)
+    if status in ("undelivered", "failed", "canceled"):
+        kind = VERDICTS.verdict_kind(code)
+        text = VERDICTS.describe(code) or "Twilio error"
+        description = f"Twilio {status}" + (f", error {code}: {text}" if code else "")
+        return Verdict(kind, status, code[:100], description, payload)
+    return Verdict(NOTHING, status, code, payload=payload)
+
+
+# The name earlier versions exported (from notify_admin.feedback.verdicts).
+twilio_verdict = status_verdict
 
 
 def signed_url(request):
@@ -77,6 +99,6 @@ def status_callback(request):
     if not sid or not status:
         return HttpResponseBadRequest("MessageSid and MessageStatus are required.")
     payload = {key: request.POST[key] for key in KEPT_FIELDS if key in request.POST}
-    verdict = twilio_verdict(status, request.POST.get("ErrorCode", ""), payload)
+    verdict = status_verdict(status, request.POST.get("ErrorCode", ""), payload)
     apply_to_provider_id(sid[:200], MODULE_NAMES, verdict, SOURCE)
     return HttpResponse(status=200)

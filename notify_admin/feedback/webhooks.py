@@ -1,26 +1,46 @@
-"""The console's public URL, and the absolute URLs providers call back.
+"""The route every channel's webhooks are served by.
 
-Providers sign or post to the URL the console has on the internet, not the
-one a proxy hands to Django; ``NOTIFICATION_SYSTEM_PUBLIC_URL`` says it.
+``webhooks/<module_name>/<slug>/`` finds the channel in the registry when the
+request comes (so an extra channel named in settings has its webhooks like a
+built-in one) and calls the view it declares for ``slug``
+(``Channel.webhooks``). An unknown channel or slug is a 404, before anything
+is read. The declared view authenticates the request itself (Twilio's
+signature, an HMAC): this route is exempt from CSRF, as providers post
+without a token.
+
+The public-URL helpers live in :mod:`notify_admin.channels.webhooks` (and
+are importable from here as before).
 """
 
-from django.urls import NoReverseMatch, reverse
+import logging
 
-from .. import conf
+from django.http import Http404
+from django.utils.module_loading import import_string
+from django.views.decorators.csrf import csrf_exempt
+
+from ..channels.registry import channel_type
+from ..channels.webhooks import absolute_url, public_url, webhook_url
+from ..exceptions import UnknownChannel
+
+__all__ = ["absolute_url", "public_url", "receive", "view_of", "webhook_url"]
+
+logger = logging.getLogger("notify_admin.feedback")
 
 
-def public_url():
-    """The console's public base URL, or None when it is not set."""
-    value = conf.get_setting("PUBLIC_URL", None)
-    return str(value).rstrip("/") if value else None
-
-
-def absolute_url(url_name):
-    """The public URL of the route ``url_name``, or None (not set up)."""
-    base = public_url()
-    if not base:
-        return None
+def view_of(module_name, slug):
+    """The view channel ``module_name`` declares for ``slug``, or None."""
     try:
-        return base + reverse(url_name)
-    except NoReverseMatch:
+        declared = channel_type(module_name).webhooks.get(slug)
+    except UnknownChannel:
         return None
+    if isinstance(declared, str):
+        declared = import_string(declared)
+    return declared
+
+
+@csrf_exempt
+def receive(request, module_name, slug):
+    view = view_of(module_name, slug)
+    if view is None:
+        raise Http404("No such webhook.")
+    return view(request)

@@ -204,7 +204,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0006_admin_scale_indexes"),
+        ("notify_admin", "0007_built_in_targets_data"),
     ]
 
     operations = [

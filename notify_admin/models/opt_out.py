@@ -1,8 +1,16 @@
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+
+
+def notification_model():
+    """Notification, which sits above this module (it checks opt-outs on
+    save): taken from the app registry, as Django resolves a lazy relation,
+    so the models import only the modules below them."""
+    return apps.get_model("notify_admin", "Notification")
 
 
 class NotificationOptOutQuerySet(models.QuerySet):
@@ -36,9 +44,7 @@ class NotificationOptOut(models.Model):
     def save(self, *args, **kwargs):
         """Saving an active opt-out turns the user's SCHEDULED and RETRY
         notifications into OPTED_OUT, in one statement."""
-        from .notification import Notification
-
         with transaction.atomic():
             super().save(*args, **kwargs)
             if self.active:
-                Notification.objects.for_users([self.user_id]).opt_out()
+                notification_model().objects.for_users([self.user_id]).opt_out()

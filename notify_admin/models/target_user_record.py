@@ -3,15 +3,32 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..validators import normalise_address, normalise_email_address
+from .expressions import by_pk
 from .target import NotificationTarget
 
 
 class TargetUserRecordQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def deactivate(self, reasons, now=None):
+        """Make the active records of ``reasons`` (``{pk: reason}``) inactive,
+        with the reason and the time: one UPDATE, whoever says the address
+        is dead (a send's answer or later feedback)."""
+        if not reasons:
+            return 0
+        now = now or timezone.now()
+        limit = self.model._meta.get_field("inactive_reason").max_length
+        return self.filter(pk__in=list(reasons), active=True).update(
+            active=False,
+            inactive_reason=by_pk({pk: str(r)[:limit] for pk, r in reasons.items()}),
+            inactivated_at=now,
+            modified=now,
+        )
 
 
 class TargetUserRecord(models.Model):
@@ -30,10 +47,15 @@ class TargetUserRecord(models.Model):
         related_name="user_records",
         verbose_name=_("target"),
     )
+    # 1000: a Web Push subscription (endpoint URL and keys, as JSON) is about
+    # 400 characters; email addresses, phone numbers and tokens are short.
     target_user_id = models.CharField(
         _("target user id"),
-        max_length=200,
-        help_text=_("The user's address in the target: email, phone, push token."),
+        max_length=1000,
+        help_text=_(
+            "The user's address in the target: email, phone, push token, "
+            "push subscription."
+        ),
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -107,8 +129,6 @@ class TargetUserRecord(models.Model):
         to it, so a changed address does not drop them. Returns the record, or
         ``None`` when the user has no email address (nothing is changed then).
         """
-        from .notification import Notification
-
         if not user.email:
             return None
         try:
@@ -130,9 +150,12 @@ class TargetUserRecord(models.Model):
             old = cls.objects.filter(user=user, target=email_target).exclude(
                 pk=record.pk
             )
-            Notification.objects.filter(
-                user_target__in=old, status__in=Notification.OPEN_STATUSES
-            ).update(user_target=record)
+            # Notifications sit above records: reached through the relation,
+            # not an import (models import only the modules below them).
+            notifications = cls._meta.get_field("notifications").related_model
+            notifications.objects.filter(user_target__in=old).open().update(
+                user_target=record
+            )
             old.filter(active=True).update(active=False)
         return record
 

@@ -11,6 +11,8 @@ EMAIL_URL-free mail settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
     DEFAULT_FROM_EMAIL
 TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SENDER   the SMS channel
 EXPO_ACCESS_TOKEN                                        the push channel
+NOTIFICATION_SYSTEM_TARGETS__<PROVIDER>__<KEY>         any channel's setting,
+    e.g. NOTIFICATION_SYSTEM_TARGETS__WEBPUSH__VAPID_PRIVATE_KEY (numbers as numbers)
 
 In production (DEBUG off) the console is safe by default, see README's
 "Deploying the console":
@@ -244,6 +246,20 @@ NOTIFICATION_SYSTEM_TARGETS = {
     },
     "expo": {"access_token": os.environ.get("EXPO_ACCESS_TOKEN", "")},
 }
+
+
+def _targets_from_environment(prefix="NOTIFICATION_SYSTEM_TARGETS__"):
+    """Any channel's settings, by name, without a line here per channel."""
+    for name, value in sorted(os.environ.items()):
+        provider, _, key = name.removeprefix(prefix).partition("__")
+        if name.startswith(prefix) and provider and key:
+            number = value.strip().isdigit()
+            NOTIFICATION_SYSTEM_TARGETS.setdefault(provider.lower(), {})[
+                key.lower()
+            ] = int(value) if number else value
+
+
+_targets_from_environment()
 
 LOGGING = {
     "version": 1,

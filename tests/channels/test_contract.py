@@ -1,7 +1,8 @@
-"""The channel contract, run by every built-in channel and the example extra
-channel: the same table of provider answers gives the same outcomes, through
-the real SDKs against the fake servers, and a run opens one session (one set
-of connections) whatever its number of batches.
+"""The channel contract, run by every built-in channel (Web Push included),
+the original package's kind of extra channel (carrier_pigeon) and a complete
+extra channel (telegraph): the same table of provider answers gives the same
+outcomes, through the real SDKs against the fake servers, and a run opens one
+session (one set of connections) whatever its number of batches.
 
 A channel joins the suite with a ``Provider`` below: how to start its fake,
 make a due row, and provoke each answer.
@@ -13,20 +14,27 @@ import pytest
 from django.utils import timezone
 
 from notify_admin.channels.base import Channel
+from notify_admin.channels.registry import channel_type
 from notify_admin.delivery import deliver_due
 from notify_admin.models import Notification, NotificationTarget, TargetUserRecord
+from tests.extensions.handlers import telegraph
 from tests.support.fakes import (
     FakeCoopServer,
     FakeExpoServer,
     FakeSMTPServer,
+    FakeTelegraphServer,
     FakeTwilioServer,
+    FakeWebPushServer,
 )
+from tests.support.fakes.telegraph import API_KEY
+from tests.support.fakes.webpush import vapid_key_pair
 from tests.support.provider_settings import merge_targets
 
 pytestmark = pytest.mark.django_db
 
 # Provider answer -> the status it leaves (dead addresses also make the
-# user's record inactive).
+# user's record inactive; refused credentials leave the row as it was, with
+# no attempt and no retry spent).
 TABLE = {
     "accepted": Notification.DELIVERED,
     "transient": Notification.RETRY,
@@ -35,6 +43,8 @@ TABLE = {
     "time-out": Notification.RETRY,
     "unreadable answer": Notification.RETRY,
     "connection refused": Notification.RETRY,
+    "credentials": Notification.SCHEDULED,
+    "failing build": Notification.DELIVERY_FAILURE,
 }
 
 
@@ -42,10 +52,14 @@ class Provider:
     module_name = ""
     fake_class = None
 
-    def __init__(self, settings):
+    def __init__(self, settings, monkeypatch):
         self.settings = settings
-        self.fake = self.fake_class().start()
+        self.monkeypatch = monkeypatch
+        self.fake = self.make_fake().start()
         self.configure()
+
+    def make_fake(self):
+        return self.fake_class()
 
     def configure(self):
         raise NotImplementedError
@@ -55,14 +69,29 @@ class Provider:
 
     def provoke(self, answer, address):
         """Make the fake give ``answer`` to ``address`` (or to everyone)."""
-        if answer == "connection refused":
+        if answer == "failing build":
+            self.fail_build()
+        elif answer == "connection refused":
             self.fake.stop()
         elif answer == "time-out":
             self.fake.hang = 1.5  # the clients' time-out is 1 s
         elif answer == "unreadable answer":
             self.fake.garbage = True
         elif answer != "accepted":
-            self.fake.errors[address] = self.ERRORS[answer]
+            self.fake.errors[self.key(address)] = self.ERRORS[answer]
+
+    def key(self, address):
+        """How the fake names ``address``."""
+        return address
+
+    def fail_build(self):
+        """A message that cannot be built (the same every time): the base's
+        catch-all fails it alone, without calling the provider."""
+
+        def build(channel, notification):
+            raise ValueError("this message cannot be built")
+
+        self.monkeypatch.setattr(channel_type(self.module_name), "build", build)
 
     def connections(self):
         return self.fake.connections
@@ -98,6 +127,10 @@ class Email(Provider):
             self.fake.data_reply = "this is not an SMTP reply"
         elif answer == "connection refused":
             self.fake.stop()
+        elif answer == "credentials":
+            self.fake.mail_reply = "530 5.7.0 Authentication required"
+        elif answer == "failing build":
+            self.fail_build()
 
     def connections(self):
         return len({message["peer"] for message in self.fake.messages})
@@ -106,7 +139,12 @@ class Email(Provider):
 class Twilio(Provider):
     module_name = "twilio"
     fake_class = FakeTwilioServer
-    ERRORS = {"transient": 30001, "permanent": 21606, "dead_address": 21211}
+    ERRORS = {
+        "transient": 30001,
+        "permanent": 21606,
+        "dead_address": 21211,
+        "credentials": (401, 20003, "Authenticate"),
+    }
 
     def configure(self):
         merge_targets(
@@ -124,6 +162,7 @@ class Expo(Provider):
         "transient": "MessageRateExceeded",
         "permanent": "MessageTooBig",
         "dead_address": "DeviceNotRegistered",
+        "credentials": "InvalidCredentials",
     }
 
     def configure(self):
@@ -142,6 +181,7 @@ class Pigeon(Provider):
         "transient": (503, {"error": "coop_full"}),
         "permanent": (400, {"error": "message_too_heavy"}),
         "dead_address": (410, {"error": "no_such_coop"}),
+        "credentials": (401, {"error": "bad_key"}),
     }
 
     def configure(self):
@@ -155,12 +195,82 @@ class Pigeon(Provider):
         return f"coop {n}"
 
 
-PROVIDERS = [Email, Twilio, Expo, Pigeon]
+class WebPush(Provider):
+    """Web Push: the browser's subscription is the address; the fake push
+    service checks the VAPID signature and decrypts each message."""
+
+    module_name = "webpush"
+    fake_class = FakeWebPushServer
+    ERRORS = {"transient": 503, "permanent": 413, "dead_address": 410}
+
+    def make_fake(self):
+        self.private_key, public_key = vapid_key_pair()
+        return FakeWebPushServer(public_key)
+
+    def configure(self):
+        merge_targets(
+            self.settings,
+            "webpush",
+            {
+                "vapid_private_key": self.private_key,
+                "vapid_subject": "mailto:ops@example.com",
+                "timeout": 1,
+                "allow_loopback_http": True,
+            },
+        )
+        self.ids = {}
+
+    def address(self, n):
+        sub_id, address = self.fake.subscribe()
+        self.ids[n] = sub_id
+        return address
+
+    def key(self, address):
+        return address.split("/push/")[1].split('"')[0]
+
+    def provoke(self, answer, address):
+        if answer == "credentials":
+            # Signed with a key the push service was not given: 403.
+            merge_targets(
+                self.settings, "webpush", {"vapid_private_key": vapid_key_pair()[0]}
+            )
+        else:
+            super().provoke(answer, address)
+
+
+class Telegraph(Provider):
+    """The complete extra channel: a Channel subclass in a host's module."""
+
+    module_name = "telegraph"
+    fake_class = FakeTelegraphServer
+    ERRORS = {
+        "transient": (503, "line_busy"),
+        "permanent": (400, "message_too_long"),
+        "dead_address": (404, "no_such_station"),
+        "credentials": (401, "bad_key"),
+    }
+
+    def configure(self):
+        self.settings.NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]
+        merge_targets(
+            self.settings,
+            "telegraph",
+            {"api_key": API_KEY, "office_url": self.fake.url, "timeout": 1},
+        )
+        NotificationTarget.objects.get_or_create(
+            name="Telegraph", defaults={"notification_module_name": self.module_name}
+        )
+
+    def address(self, n):
+        return f"@station{n}"
+
+
+PROVIDERS = [Email, Twilio, Expo, WebPush, Pigeon, Telegraph]
 
 
 @pytest.fixture(params=PROVIDERS, ids=lambda p: p.module_name)
-def provider(request, settings):
-    provider = request.param(settings)
+def provider(request, settings, monkeypatch):
+    provider = request.param(settings, monkeypatch)
     yield provider
     provider.fake.stop()
 
@@ -196,6 +306,21 @@ def test_the_same_answer_gives_the_same_outcome(provider, due_row, answer):
     result = deliver_due()
     notification.refresh_from_db()
     assert notification.status == TABLE[answer]
+    assert notification.claim_token is None
+    # Only a dead address retires the user's record, with why and when.
+    record = notification.user_target
+    assert record.active is (answer != "dead_address")
+    assert bool(record.inactive_reason and record.inactivated_at) is (
+        answer == "dead_address"
+    )
+    if answer == "credentials":
+        # Released as it was: no attempt, no retry spent, and the channel
+        # is reported as not configured (with what the provider said).
+        assert result.claimed == 1 and result.not_configured == 1
+        assert not notification.attempts.exists()
+        assert notification.retry_attempts == 0
+        assert "credentials" in result.missing_settings[provider.module_name][0]
+        return
     assert result.claimed == 1 and result.not_configured == 0
     attempt = notification.attempts.get()
     assert attempt.outcome == TABLE[answer]
@@ -203,9 +328,8 @@ def test_the_same_answer_gives_the_same_outcome(provider, due_row, answer):
         assert attempt.provider_id and not attempt.error_code
     else:
         assert attempt.error_code and attempt.error_message
-    # Only a dead address retires the user's record.
-    assert notification.user_target.active is (answer != "dead_address")
-    assert notification.claim_token is None
+    if answer == "failing build":
+        assert attempt.error_code == "message_error"
 
 
 def test_one_session_per_run_whatever_the_batches(
@@ -221,9 +345,7 @@ def test_one_session_per_run_whatever_the_batches(
         return new
 
     monkeypatch.setattr(Channel, "open", counting_open)
-    key = {"email": "email", "twilio": "twilio_sms", "expo": "expo"}.get(
-        provider.module_name, provider.module_name
-    )
+    key = channel_type(provider.module_name).provider_key or provider.module_name
     # One request at a time, so one kept-alive connection can carry them all.
     merge_targets(settings, key, {"concurrency": 1})
     rows = [due_row() for _ in range(6)]
@@ -239,3 +361,33 @@ def test_one_session_per_run_whatever_the_batches(
         )
     assert deliver_due(batch_size=2).delivered == 6
     assert opened == [provider.module_name] * 2
+
+
+def test_an_extra_channel_sends_from_the_pipelines_threads(settings, monkeypatch):
+    """A channel named in settings that declares sends_in_background gets the
+    pipeline's sending thread and its own worker threads, as a built-in
+    does; the original package's kind (carrier_pigeon) keeps the run's."""
+    provider = Telegraph(settings, monkeypatch)
+    try:
+        telegraph.threads.clear()
+        target = NotificationTarget.objects.get(notification_module_name="telegraph")
+        from django.contrib.auth import get_user_model
+
+        for n in range(4):
+            user = get_user_model().objects.create(username=f"t{n}")
+            record = TargetUserRecord.objects.create(
+                user=user, target=target, target_user_id=f"@Station{n}"
+            )
+            assert record.target_user_id == f"@station{n}"  # its address rule
+            Notification.objects.create(
+                user_target=record,
+                title="T",
+                body="B",
+                scheduled_delivery=timezone.now() - timedelta(seconds=1),
+            )
+        assert deliver_due().delivered == 4
+        assert telegraph.threads and all(
+            name.startswith("notify-admin-telegraph") for name in telegraph.threads
+        )
+    finally:
+        provider.fake.stop()

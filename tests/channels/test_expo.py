@@ -96,13 +96,21 @@ def test_device_not_registered_makes_the_record_inactive(fake_expo, push):
     assert status(alive) == Notification.DELIVERED
 
 
-@pytest.mark.parametrize("error", ["MessageTooBig", "InvalidCredentials"])
-def test_permanent_ticket_errors_fail_at_once(fake_expo, push, error):
+def test_a_message_too_big_fails_at_once(fake_expo, push):
     notification = push()
-    fake_expo.errors[notification.user_target.target_user_id] = error
+    fake_expo.errors[notification.user_target.target_user_id] = "MessageTooBig"
     assert deliver_due().failed == 1
     assert status(notification) == Notification.DELIVERY_FAILURE
     assert notification.user_target.active is True
+
+
+def test_invalid_credentials_release_the_row(fake_expo, push):
+    notification = push()
+    fake_expo.errors[notification.user_target.target_user_id] = "InvalidCredentials"
+    result = deliver_due()
+    assert (result.failed, result.not_configured) == (0, 1)
+    assert status(notification) == Notification.SCHEDULED
+    assert not notification.attempts.exists()
 
 
 def test_rate_exceeded_ticket_is_retried(fake_expo, push):

@@ -71,9 +71,7 @@ def test_dead_numbers_make_the_record_inactive(fake_twilio, due_sms, code):
     assert status(alive) == Notification.DELIVERED
 
 
-@pytest.mark.parametrize(
-    "error", [21606, (401, 20003, "Authenticate"), (400, 21408, "Permission")]
-)
+@pytest.mark.parametrize("error", [21606, (400, 21408, "Permission")])
 def test_other_client_errors_fail_at_once(fake_twilio, due_sms, error):
     notification = due_sms()
     fake_twilio.errors[NUMBERS[0]] = error
@@ -81,6 +79,27 @@ def test_other_client_errors_fail_at_once(fake_twilio, due_sms, error):
     assert status(notification) == Notification.DELIVERY_FAILURE
     assert notification.user_target.active is True
     assert notification.retry_attempts == 0
+
+
+@pytest.mark.parametrize("error", [(401, 20003, "Authenticate"), (401, 20404, "?")])
+def test_refused_credentials_release_the_rows_untouched(fake_twilio, due_sms, error):
+    """20003 (or any 401): the account is refused, nothing is wrong with the
+    message. The rows wait as they were (no attempt, no retry spent) and
+    the run sends Twilio nothing more."""
+    first, second = due_sms(address=NUMBERS[0]), due_sms(address=NUMBERS[1])
+    fake_twilio.errors[NUMBERS[0]] = error
+    fake_twilio.errors[NUMBERS[1]] = error
+    result = deliver_due(batch_size=1)
+    assert (result.delivered, result.failed, result.retried) == (0, 0, 0)
+    assert result.not_configured == 2
+    assert "credentials" in result.missing_settings["twilio"][0]
+    # One request: the second batch was not sent.
+    assert fake_twilio.requests == 1
+    for row in (first, second):
+        assert status(row) == Notification.SCHEDULED
+        row.refresh_from_db()
+        assert row.retry_attempts == 0 and row.claim_token is None
+        assert not row.attempts.exists()
 
 
 @pytest.mark.parametrize("http_status", [500, 503, 429])

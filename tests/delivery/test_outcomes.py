@@ -57,7 +57,8 @@ def test_plan_groups_a_mixed_batch():
         "DELIVERY_FAILURE": [5],
     }
     assert dict(plan.retries) == {NOW + timedelta(seconds=60): [2, 3]}
-    assert plan.dead_records == {"record-4"}
+    # The record keeps why it went inactive (recording sets the time).
+    assert plan.dead_records == {"record-4": "Dead address: (21211). invalid number"}
     assert dict(plan.counts) == {
         "delivered": 1,
         "retried": 2,
@@ -82,6 +83,4 @@ def test_an_inactive_record_is_not_retired_twice():
         now=NOW,
         cutoff=NOW,
     )
-    assert plan.dead_records == set() and dict(plan.by_status) == {
-        "INACTIVE_DEVICE": [1]
-    }
+    assert plan.dead_records == {} and dict(plan.by_status) == {"INACTIVE_DEVICE": [1]}

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notify_admin.admin.feedback import feedback_panel
+from notify_admin.channels.expo import receipt_verdict as expo_verdict
 from notify_admin.feedback.recording import apply, load
-from notify_admin.feedback.verdicts import expo_verdict, twilio_verdict
+from notify_admin.feedback.twilio import status_verdict as twilio_verdict
 from notify_admin.models import DeliveryAttempt, Notification
 
 pytestmark = pytest.mark.django_db

@@ -79,7 +79,11 @@ def state(notification):
 def test_sends_ask_for_the_status_callback(sent_sms):
     _notification, message = sent_sms()
     assert message["status_callback"] == (
-        PUBLIC_URL + reverse("notify_admin:twilio-status-callback")
+        PUBLIC_URL + "/notify-admin/webhooks/twilio/status/"
+    )
+    assert message["status_callback"] == PUBLIC_URL + reverse(
+        "notify_admin:channel-webhook",
+        kwargs={"module_name": "twilio", "slug": "status"},
     )
 
 
@@ -199,7 +203,10 @@ def test_a_resent_notification_ignores_old_news(sent_sms, post_callback):
 
 
 def test_get_and_oversized_posts_are_refused(client, public_url):
-    url = reverse("notify_admin:twilio-status-callback")
+    url = reverse(
+        "notify_admin:channel-webhook",
+        kwargs={"module_name": "twilio", "slug": "status"},
+    )
     assert client.get(url).status_code == 405
     response = client.post(url, {"Body": "x" * 20_000})
     assert response.status_code == 413

@@ -5,8 +5,11 @@ import datetime
 
 import pytest
 
+from notify_admin.channels.expo import receipt_verdict as expo_verdict
 from notify_admin.feedback import verdicts as v
+from notify_admin.feedback.email import email_verdict
 from notify_admin.feedback.recording import Pending, plan
+from notify_admin.feedback.twilio import status_verdict as twilio_verdict
 
 AT = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.UTC)
 
@@ -27,7 +30,7 @@ AT = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.UTC)
     ],
 )
 def test_twilio_words(status, code, kind):
-    assert v.twilio_verdict(status, code).kind == kind
+    assert twilio_verdict(status, code).kind == kind
 
 
 @pytest.mark.parametrize(
@@ -43,7 +46,7 @@ def test_twilio_words(status, code, kind):
 )
 def test_expo_receipts(status, error, kind):
     details = {"error": error} if error else None
-    assert v.expo_verdict(status, "", details).kind == kind
+    assert expo_verdict(status, "", details).kind == kind
 
 
 @pytest.mark.parametrize(
@@ -59,19 +62,19 @@ def test_expo_receipts(status, error, kind):
     ],
 )
 def test_anymail_events(event, kind):
-    assert v.email_verdict(event).kind == kind
+    assert email_verdict(event).kind == kind
 
 
 def test_forward_only():
-    delivered = v.twilio_verdict("delivered")
-    sent = v.twilio_verdict("sent")
-    failed = v.twilio_verdict("undelivered", "30006")
+    delivered = twilio_verdict("delivered")
+    sent = twilio_verdict("sent")
+    failed = twilio_verdict("undelivered", "30006")
     assert v.takes("", sent) and v.takes("sent", delivered)
     assert not v.takes("delivered", sent)
     assert not v.takes("delivered", delivered)
     assert v.takes("delivered", failed) and not v.takes("undelivered", delivered)
-    assert v.takes("bounced", v.email_verdict("complained"))
-    assert not v.takes("", v.email_verdict("deferred"))
+    assert v.takes("bounced", email_verdict("complained"))
+    assert not v.takes("", email_verdict("deferred"))
 
 
 def state(status="DELIVERED", attempted=AT, retries=0, max_retries=3):
@@ -79,17 +82,17 @@ def state(status="DELIVERED", attempted=AT, retries=0, max_retries=3):
 
 
 def test_only_the_delivering_attempt_moves_a_delivered_notification():
-    dead = v.expo_verdict("error", "", {"error": "DeviceNotRegistered"})
+    dead = expo_verdict("error", "", {"error": "DeviceNotRegistered"})
     assert v.new_status(state(), dead) == "INACTIVE_DEVICE"
     later = AT + datetime.timedelta(minutes=5)
     assert v.new_status(state(attempted=later), dead) is None
     assert v.new_status(state(status="SCHEDULED", attempted=None), dead) is None
     assert v.new_status(state(status="OPTED_OUT"), dead) is None
-    assert v.new_status(state(), v.expo_verdict("ok")) is None
+    assert v.new_status(state(), expo_verdict("ok")) is None
 
 
 def test_transient_retries_while_retries_remain():
-    transient = v.twilio_verdict("undelivered", "30003")
+    transient = twilio_verdict("undelivered", "30003")
     assert v.new_status(state(retries=2), transient) == "RETRY"
     assert v.new_status(state(retries=3), transient) == "DELIVERY_FAILURE"
 
@@ -98,10 +101,10 @@ def test_plan_counts_replays_and_writes_history_for_changes_only():
     def pending(pk, provider_status=""):
         return Pending(pk, f"id{pk}", provider_status, pk, pk, True, 0, state())
 
-    dead = v.expo_verdict("error", "", {"error": "DeviceNotRegistered"})
+    dead = expo_verdict("error", "", {"error": "DeviceNotRegistered"})
     work = plan(
         [
-            (pending(1), v.expo_verdict("ok")),
+            (pending(1), expo_verdict("ok")),
             (pending(2), dead),
             (pending(3, "error"), dead),
         ]

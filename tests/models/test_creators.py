@@ -114,13 +114,29 @@ def test_email_body_from_template(make_user, make_record, tmp_path, settings):
     assert notification.body == "Welcome Ada"
 
 
-def test_channel_method_has_the_same_contract(make_user, make_record):
-    from notify_admin.channels import get_channel
+def test_creator_for_a_module_has_the_same_contract(make_user, make_record):
+    from notify_admin.creators import creator_for
 
     user = make_user()
     make_record(user, "twilio")
-    (notification,) = get_channel("twilio").create_notification(user, "Hi", "SMS")
+    (notification,) = creator_for("twilio")(user, "Hi", "SMS")
     assert notification.body == "SMS"
+    with pytest.raises(UserHasNoTargetRecords):
+        creator_for("expo")(user, "Hi", "Push")
+
+
+def test_an_extra_modules_own_creator_is_called(settings, make_user):
+    """The original package's creators: a channel module's own
+    create_notification is the one its creator calls."""
+    from notify_admin.creators import creator_for
+    from tests.extensions.handlers import carrier_pigeon
+
+    settings.NOTIFICATION_SYSTEM_HANDLERS = ["tests.extensions.handlers"]
+    user = make_user()
+    assert creator_for("carrier_pigeon")(user, "Hi", "Coo", quiet=True) == [
+        ("created", user.pk, "Hi", "Coo")
+    ]
+    assert carrier_pigeon.created[-1] == (user.pk, "Hi", "Coo", True)
 
 
 def test_unknown_target_name(make_user, make_record):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_builtin_targets_are_preloaded():
     assert dict(
         NotificationTarget.objects.values_list("name", "notification_module_name")
-    ) == {"Email": "email", "Twilio": "twilio", "Expo": "expo"}
+    ) == {"Email": "email", "Twilio": "twilio", "Expo": "expo", "Web Push": "webpush"}
 
 
 def test_alias_is_the_same_model():

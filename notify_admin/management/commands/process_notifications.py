@@ -1,19 +1,17 @@
 """Deliver the notifications that are due (run it from cron every minute)."""
 
 import math
-import signal
-import threading
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 from django.db.models import Q
 
-from ...delivery import deliver_due, plan_due
-from ...feedback.receipts import check_receipts
+from ...delivery import RunResult, plan_due
 from ...models import NotificationTarget
-from ...processes import run_processes, total
+from ...processes import run_processes
+from ...runner import Runner
 
 # Problems of one target only: its rows are left unsent (or failed, for an
 # unknown channel) at send time, so they must not stop everything else.
@@ -126,48 +124,15 @@ class Command(BaseCommand):
         if not exists:
             raise CommandError(f"There is no notification target named {name!r}.")
 
+    @property
+    def runner(self):
+        return Runner(self.stdout, self.stderr)
+
     def run_once(self, options):
-        progress = Progress(self.stdout) if self.stdout.isatty() else None
-        result = deliver_due(
-            batch_size=options["batch_size"],
-            limit=options["limit"],
-            target=options["target"],
-            source="command",
-            progress=progress,
-        )
-        if progress is not None:
-            progress.done()
-        self.stdout.write(result.summary())
-        for module_name, missing in result.missing_settings.items():
-            self.stderr.write(
-                f"Not sent: the {module_name!r} channel is not configured "
-                f"(missing {', '.join(missing)}); its notifications wait, "
-                "untouched, for a configured run."
-            )
-        receipts = check_receipts()
-        if receipts.checked or receipts.unconfirmed or receipts.unavailable:
-            self.stdout.write(receipts.summary())
-        return result
+        return self.runner.run_once(options)
 
     def loop(self, options):
-        stop = threading.Event()
-        previous = {
-            sig: signal.signal(sig, lambda *_: stop.set())
-            for sig in (signal.SIGTERM, signal.SIGINT)
-        }
-        try:
-            while not stop.is_set():
-                close_old_connections()
-                try:
-                    self.run_once(options)
-                except (DatabaseError, ImproperlyConfigured) as err:
-                    # A loop outlives a database restart: say so and go on.
-                    self.stderr.write(f"Delivery run failed: {err}")
-                stop.wait(options["loop"])
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        self.stdout.write("Stopped.")
+        return self.runner.loop(options)
 
     def several(self, options):
         count = options["processes"]
@@ -176,7 +141,9 @@ class Command(BaseCommand):
         except RuntimeError as err:
             raise CommandError(str(err)) from err
         if not options["loop"]:
-            self.stdout.write(f"total of {count} processes: {total(results).summary()}")
+            self.stdout.write(
+                f"total of {count} processes: {RunResult.total(results).summary()}"
+            )
         if failed:
             raise CommandError(f"{failed} of {count} delivery processes failed.")
 
@@ -210,23 +177,6 @@ def describe(notification, preview):
     target = notification.user_target.target.name
     where = preview.get("error") or f"to {preview.get('to', '?')}"
     return f"{notification.pk} [{target}] {where}: {notification.title}"
-
-
-class Progress:
-    """A one-line counter, redrawn in place (only when stdout is a terminal)."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.count = 0
-
-    def __call__(self, n):
-        self.count += n
-        self.stream.write(f"\rsent {self.count} ...", ending="")
-        self.stream.flush()
-
-    def done(self):
-        if self.count:
-            self.stream.write("\r", ending="")
 
 
 def positive_int(value):

@@ -11,12 +11,16 @@ from .coop import FakeCoopServer
 from .expo import FakeExpoServer
 from .postmark import FakePostmarkServer
 from .smtp import FakeSMTPServer
+from .telegraph import FakeTelegraphServer
 from .twilio import FakeTwilioServer
+from .webpush import FakeWebPushServer
 
 __all__ = [
     "FakeCoopServer",
     "FakeExpoServer",
     "FakePostmarkServer",
     "FakeSMTPServer",
+    "FakeTelegraphServer",
     "FakeTwilioServer",
+    "FakeWebPushServer",
 ]

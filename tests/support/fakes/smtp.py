@@ -17,6 +17,14 @@ class _Handler:
     def __init__(self, fake):
         self.fake = fake
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.fake.mail_reply:
+            # e.g. "530 5.7.0 Authentication required".
+            return self.fake.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         refusal = self.fake.refuse.get(address)
         if refusal is not None:
@@ -55,6 +63,8 @@ class FakeSMTPServer:
     Knobs: ``refuse`` maps a recipient address to the SMTP reply it gets
     (``"550 5.1.1 User unknown"``, ``"450 4.2.1 Mailbox busy"``); ``data_reply``
     answers every message's DATA with that reply (e.g. ``"451 Try later"``);
+    ``mail_reply`` answers MAIL FROM with that reply (``"530 5.7.0
+    Authentication required"``);
     ``latency`` delays each message; ``disconnect_on`` is a set of recipient
     addresses whose message makes the server drop the connection. ``stop()``
     makes the port refuse connections.
@@ -69,6 +79,7 @@ class FakeSMTPServer:
         self.parse = parse
         self.refuse = {}
         self.data_reply = None
+        self.mail_reply = None
         self.disconnect_on = set()
         self.messages = []
         self.port = None
@@ -97,6 +108,7 @@ class FakeSMTPServer:
         self.messages.clear()
         self.refuse = {}
         self.data_reply = None
+        self.mail_reply = None
         self.disconnect_on = set()
 
     def received(self, key="to"):
