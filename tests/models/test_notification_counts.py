@@ -22,8 +22,8 @@ from django.utils import timezone
 from notify_admin.admin.dashboard import compute_dashboard
 from notify_admin.creators import create_notification
 from notify_admin.delivery import deliver_due
+from notify_admin.feedback.email import email_verdict
 from notify_admin.feedback.recording import apply_to_provider_id
-from notify_admin.feedback.verdicts import email_verdict
 from notify_admin.models import (
     DeliveryAttempt,
     Notification,
