@@ -14,9 +14,10 @@ read the nonce from ``request.csp_nonce``, which django-csp provides.
 What it allows, and why:
 
 - scripts only from the console's own static files, or inline ones that
-  carry the request's nonce (rangefilter's date filters): never an inline
-  script or event handler written into a page, so markup that slipped through
-  escaping cannot run;
+  carry the request's nonce (rangefilter's date filters), and the one known
+  event handler of import-export's export page (by its hash): never any other
+  inline script or handler written into a page, so markup that slipped
+  through escaping cannot run;
 - styles from the console, and inline ones: rangefilter's filters and
   import-export's export form use inline styles, and the email preview (a
   sandboxed ``srcdoc`` frame, which inherits this policy) must show the
@@ -27,11 +28,17 @@ What it allows, and why:
   may frame it.
 """
 
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
+
+#: django-import-export's export page has one inline handler, on its "Select
+#: all" box: ``onchange="onSelectToggleChange(event)"``. This hash allows that
+#: exact text and nothing else (CSP 3 'unsafe-hashes': handlers only, never a
+#: <script> element); any other handler stays refused.
+IMPORT_EXPORT_SELECT_ALL = "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"
 
 CONSOLE_DIRECTIVES = {
     "default-src": [SELF],
-    "script-src": [SELF, NONCE],
+    "script-src": [SELF, NONCE, UNSAFE_HASHES, IMPORT_EXPORT_SELECT_ALL],
     "style-src": [SELF, UNSAFE_INLINE],
     "img-src": [SELF, "data:"],
     "font-src": [SELF],

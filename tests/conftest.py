@@ -117,6 +117,15 @@ def fake_smtp(settings):
 
 
 @pytest.fixture
+def no_twilio(settings):
+    """Twilio's provider not configured: a sender, no credentials."""
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "twilio_sms": {"sender": "+14155550100"},
+    }
+
+
+@pytest.fixture
 def fake_twilio(settings):
     """A Twilio-shaped server; the twilio channel's client points at it."""
     from tests.support.fakes import FakeTwilioServer

@@ -8,18 +8,31 @@ in, as the channel measures it (``Channel.measure``): SMS characters,
 encoding and segments, a push payload against its limit. A message a channel
 cannot send is refused; one that costs more (an SMS of several segments) is
 only accepted once "send long SMS" is ticked.
+
+The same figures show live under the body while it is typed: a few lines of
+static JavaScript (static/notify_admin/js/compose.js: no build step, no inline
+script, as the console's CSP wants) post the form's title, body and extra to
+:func:`measure_view` and show what the channels answer, so the browser never
+counts by rules of its own.
 """
 
+import json
 import logging
 
 from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from .. import conf
 from ..channels.registry import available_module_names, get_channel
 from ..exceptions import UnknownChannel
-from ..models import TargetUserRecord
+from ..models import NotificationTarget, TargetUserRecord
 from .forms import ComposeForm
+from .guards import can_send
+from .provider_status import unconfigured_targets, warnings_for
 
 logger = logging.getLogger("notify_admin.admin")
 
@@ -57,6 +70,28 @@ class ComposeSendForm(ComposeForm):
         )
         self.fields["max_retries"].initial = int(conf.get_setting("MAX_RETRIES", 3))
         self.sizes = []
+        self.fields["body"].widget.attrs.update(
+            {
+                "data-na-counter": "1",
+                "data-na-measure-url": reverse(
+                    "admin:notify_admin_notification_measure"
+                ),
+                "data-na-modules": ",".join(sorted(self.modules)),
+            }
+        )
+        self.fields["target"].widget.attrs["data-na-target-modules"] = json.dumps(
+            {
+                str(pk): module
+                for pk, module in NotificationTarget.objects.values_list(
+                    "pk", "notification_module_name"
+                )
+            }
+        )
+
+    class Media:
+        # The live sizes under the body (a static file: the CSP allows no
+        # inline script).
+        js = ["notify_admin/js/compose.js"]
 
     def channels_in_use(self, target):
         if target is not None:
@@ -73,30 +108,77 @@ class ComposeSendForm(ComposeForm):
             return cleaned
         modules = self.channels_in_use(cleaned.get("target"))
         accepted = cleaned.get("accept_long_sms")
-        order = {name: i for i, name in enumerate(available_module_names())}
-        for module_name in sorted(modules, key=lambda m: (order.get(m, len(order)), m)):
-            self.check_size(module_name, title, body, cleaned.get("extra"), accepted)
+        for size in measure(modules, title, body, cleaned.get("extra"), accepted):
+            self.sizes.append(size["summary"])
+            if size["problem"]:
+                self.add_error(
+                    "body", forms.ValidationError(size["problem"], code=size["code"])
+                )
         if self.sizes:
             # The bound field copied the help text when cleaning began.
             self.fields["body"].help_text = " ".join(self.sizes)
             self["body"].help_text = self.fields["body"].help_text
         return cleaned
 
-    def check_size(self, module_name, title, body, extra, accepted):
+
+def measure(modules, title, body, extra, accepted):
+    """``[{"module", "summary", "problem", "code"}]``: each channel's answer
+    (``Channel.measure``) in the registry's order; ``problem`` is what keeps
+    the form from being sent ("" when nothing does)."""
+    order = {name: i for i, name in enumerate(available_module_names())}
+    sizes = []
+    for module_name in sorted(modules, key=lambda m: (order.get(m, len(order)), m)):
         try:
             size = get_channel(module_name).measure(title, body, extra)
         except UnknownChannel:
-            return
+            continue
         except Exception:  # noqa: BLE001
             # A broken extra channel (system check E011) measures nothing.
             logger.exception("Channel %r could not measure a message", module_name)
-            return
+            continue
         if size is None:
-            return
-        self.sizes.append(size.summary)
-        problem = size.error or (size.confirm if not accepted else "")
-        if problem:
-            self.add_error("body", forms.ValidationError(problem, code=size.code))
+            continue
+        sizes.append(
+            {
+                "module": module_name,
+                "summary": str(size.summary),
+                "problem": str(size.error or (size.confirm if not accepted else "")),
+                "code": size.code,
+            }
+        )
+    return sizes
+
+
+@require_POST
+def measure_view(request):
+    """The live sizes of Compose (JSON): the same answers the form gives when
+    it is sent, for the title, body and extra typed so far. Staff who may
+    send only; a bad extra counts as none, unknown channels are left out."""
+    if not can_send(request.user):
+        raise PermissionDenied
+    known = set(available_module_names())
+    modules = {m for m in request.POST.get("modules", "").split(",") if m in known}
+    try:
+        extra = json.loads(request.POST.get("extra") or "{}")
+    except (ValueError, RecursionError):
+        extra = {}
+    if not isinstance(extra, dict):
+        extra = {}
+    sizes = measure(
+        modules,
+        request.POST.get("title", ""),
+        request.POST.get("body", ""),
+        extra,
+        request.POST.get("accept_long_sms") in ("on", "1", "true"),
+    )
+    return JsonResponse({"sizes": sizes})
+
+
+def compose_warnings(model_admin, request, users):
+    """Compose's warning per target whose provider is not configured, with
+    how many of the selected users' active addresses it holds."""
+    records = TargetUserRecord.objects.filter(user__in=users, active=True)
+    return warnings_for(unconfigured_targets(records, "target"))
 
 
 def compose_form(model_admin, request, users, data):

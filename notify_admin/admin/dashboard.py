@@ -11,11 +11,11 @@ Every figure comes with the URL of the notification changelist filtered to
 exactly the rows it counts (the sidebar's own filter parameters).
 
 On PostgreSQL the status x target table and the chart are read from the
-counts the database keeps per target x status x quarter-hour of the last
-attempt (``NotificationCount``, exact at every commit): a few thousand rows to
-add up, whatever the number of notifications. Elsewhere they are counted from
-the notifications. Either way they are the counts of the changelists they
-link to.
+counts the database keeps per target x status (a staff cancellation apart
+from a user's opt-out) and per status x quarter-hour of the last attempt
+(``NotificationCount``, exact at every commit): a few hundred rows to add up,
+whatever the number of notifications. Elsewhere they are counted from the
+notifications. Either way they are the counts of the changelists they link to.
 
 Over a big table (the planner estimates more than ``CACHE_ABOVE`` rows) the
 figures are computed at most once per NOTIFICATION_SYSTEM_DASHBOARD_CACHE_SECONDS
@@ -26,7 +26,7 @@ Smaller tables are counted live on every request.
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -35,8 +35,9 @@ from django.utils.http import urlencode
 from .. import conf
 from ..models import DeliveryRun, Notification, NotificationCount, NotificationTarget
 from .chart import bar_chart
+from .display import CANCELLED
 from .feedback import feedback_panel
-from .filters import DueFilter
+from .filters import DueFilter, OptedOutFilter
 from .pagination import table_estimate
 
 FAILED = (Notification.DELIVERY_FAILURE, Notification.INACTIVE_DEVICE)
@@ -44,6 +45,7 @@ CHART_DAYS = 14
 CACHE_ABOVE = 100_000
 CACHE_KEY = "notify_admin:dashboard:{tz}"
 TARGET_PARAM = "user_target__target__id__exact"
+OPTED_OUT_PARAM = OptedOutFilter.parameter_name
 # The attempted-delivery range filter (rangefilter's DateTimeRangeFilter).
 SINCE_DATE = "attempted_delivery__range__gte_0"
 SINCE_TIME = "attempted_delivery__range__gte_1"
@@ -73,31 +75,66 @@ def attempted_between(start, end=None):
     return params
 
 
+def status_columns():
+    """The matrix's columns: ``(key, label, filter parameters)``; OPTED_OUT
+    is split into the user's opt-out and a staff cancellation (the sidebar's
+    "opted out or cancelled" filter tells them apart the same way)."""
+    columns = []
+    for code, label in Notification.STATUS_CHOICES:
+        if code == Notification.OPTED_OUT:
+            columns.append(
+                (code, label, {"status__exact": code, OPTED_OUT_PARAM: "user"})
+            )
+            columns.append(
+                (
+                    "CANCELLED",
+                    CANCELLED,
+                    {"status__exact": code, OPTED_OUT_PARAM: "cancelled"},
+                )
+            )
+        else:
+            columns.append((code, label, {"status__exact": code}))
+    return columns
+
+
 def status_target_counts():
-    """``{(target_id, status): n}`` over every notification."""
+    """``{(target_id, key): n}`` over every notification, the key a status or
+    ``CANCELLED`` (OPTED_OUT by a staff cancellation)."""
     if NotificationCount.objects.kept():
         return NotificationCount.objects.totals()
     counts = (
         Notification.objects.order_by()
-        .values("user_target__target_id", "status")
+        .annotate(
+            staff_cancelled=ExpressionWrapper(
+                Q(cancelled_at__isnull=False), output_field=BooleanField()
+            )
+        )
+        .values("user_target__target_id", "status", "staff_cancelled")
         .annotate(n=Count("pk"))
     )
-    return {(c["user_target__target_id"], c["status"]): c["n"] for c in counts}
+    cells = {}
+    for c in counts:
+        key = c["status"]
+        if key == Notification.OPTED_OUT and c["staff_cancelled"]:
+            key = "CANCELLED"
+        cell = (c["user_target__target_id"], key)
+        cells[cell] = cells.get(cell, 0) + c["n"]
+    return cells
 
 
 def status_by_target():
     """Rows per target with a linked count per status, plus linked totals."""
     cells = status_target_counts()
-    statuses = [code for code, _label in Notification.STATUS_CHOICES]
+    columns = status_columns()
     rows = []
     for target in NotificationTarget.objects.order_by("name"):
         by_target = {TARGET_PARAM: target.pk}
         values = [
             {
-                "n": cells.get((target.pk, status), 0),
-                "url": changelist_url(**by_target, status__exact=status),
+                "n": cells.get((target.pk, key), 0),
+                "url": changelist_url(**by_target, **params),
             }
-            for status in statuses
+            for key, _label, params in columns
         ]
         rows.append(
             {
@@ -110,12 +147,12 @@ def status_by_target():
     totals = [
         {
             "n": sum(row["counts"][i]["n"] for row in rows),
-            "url": changelist_url(status__exact=status),
+            "url": changelist_url(**params),
         }
-        for i, status in enumerate(statuses)
+        for i, (_key, _label, params) in enumerate(columns)
     ]
     return {
-        "statuses": Notification.STATUS_CHOICES,
+        "statuses": [(key, label) for key, label, _params in columns],
         "rows": rows,
         "totals": totals,
         "total": sum(cell["n"] for cell in totals),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..feedback.verdicts import RANKS
-from ..models import DeliveryAttempt, Notification, ProviderEvent
+from ..models import DeliveryAttempt, Notification, NotificationTarget, ProviderEvent
 from .inlines import ReadOnlyInline
 
 #: Columns the attempts inline adds (provider status, code, confirmation).
@@ -100,6 +100,11 @@ def feedback_panel(now=None, hours=24):
         )
         .order_by(module)
     )
+    names = {}
+    for module_name, name in NotificationTarget.objects.order_by("name").values_list(
+        "notification_module_name", "name"
+    ):
+        names.setdefault(module_name, []).append(name)
     panel = []
     for row in rows:
         median = None
@@ -110,5 +115,28 @@ def feedback_panel(now=None, hours=24):
                 .order_by("wait")
                 .values_list("wait", flat=True)[row["confirmed"] // 2]
             )
-        panel.append({**row, "channel": row[module], "median": median})
+        panel.append(
+            {
+                **row,
+                "channel": row[module],
+                # The targets' own names ("Email"), as everywhere else.
+                "name": ", ".join(names.get(row[module], [row[module]])),
+                "median": median,
+                "median_text": duration_text(median),
+            }
+        )
     return panel
+
+
+def duration_text(value):
+    """A waiting time in words: "42 s", "3 min 5 s", "2 h 10 min"."""
+    if value is None:
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    if seconds < 60:
+        return _("%(s)d s") % {"s": seconds}
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": seconds}
+    hours, minutes = divmod(minutes, 60)
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}

@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_last_value_from_parameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rangefilter.filters import DateTimeRangeFilter
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -17,7 +20,8 @@ class MineFilter(admin.SimpleListFilter):
     box on the admin index. One query for the ids, whatever the page size.
     """
 
-    title = _("worked on by")
+    # Django titles a filter "By <title>": "By staff member: Me".
+    title = _("staff member")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
@@ -52,8 +56,10 @@ def _as_pks(pk_field, object_ids):
 
 
 class RunFilter(admin.SimpleListFilter):
-    """``?run=<id>``: the notifications one delivery run attempted (the link
-    on a sending action's result page). Shown in the sidebar only when set."""
+    """``?run=<id>``: the notifications of one delivery run: those it
+    attempted, and for an admin send the selected rows it did not (kept on the
+    run, see admin/unsent.py): the link on a sending action's result page.
+    Shown in the sidebar only when set."""
 
     title = _("delivery run")
     parameter_name = "run"
@@ -70,10 +76,19 @@ class RunFilter(admin.SimpleListFilter):
             return queryset
         if not value.isdigit() or len(value) > 18:
             raise IncorrectLookupParameters(_("A run is named by its number."))
-        from ..models import DeliveryAttempt
+        from ..models import DeliveryAttempt, DeliveryRun
 
-        attempted = DeliveryAttempt.objects.filter(run_id=int(value))
-        return queryset.filter(pk__in=attempted.values("notification_id"))
+        run = int(value)
+        attempted = DeliveryAttempt.objects.filter(run_id=run)
+        unsent = DeliveryRun.objects.filter(pk=run).values_list("unsent", flat=True)
+        listed = [
+            row["notification"]
+            for row in (next(iter(unsent), None) or {}).get("rows", [])
+            if row.get("notification")
+        ]
+        return queryset.filter(
+            Q(pk__in=attempted.values("notification_id")) | Q(pk__in=listed)
+        )
 
 
 class OptedOutFilter(admin.SimpleListFilter):
@@ -149,3 +164,92 @@ class UserFilter(admin.SimpleListFilter):
             return get_user_model()._meta.pk.to_python(self.value())
         except ValidationError:
             return None
+
+
+class StatusFilter(admin.ChoicesFieldListFilter):
+    """The status filter, plus the group the dashboard's "failed" counts link
+    to (``status__in=DELIVERY_FAILURE,INACTIVE_DEVICE``), shown and selected
+    in the sidebar like any status; choosing a status drops the group (and
+    the other way round), so the two never combine into an empty list."""
+
+    #: (``status__in`` value, label) of the groups offered.
+    GROUPS = [
+        (
+            "DELIVERY_FAILURE,INACTIVE_DEVICE",
+            _("Failed (delivery failure or inactive device)"),
+        ),
+    ]
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_kwarg_in = f"{field_path}__in"
+        self.lookup_val_in = get_last_value_from_parameters(
+            params, self.lookup_kwarg_in
+        )
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def expected_parameters(self):
+        return [*super().expected_parameters(), self.lookup_kwarg_in]
+
+    def choices(self, changelist):
+        exact, isnull, group = (
+            self.lookup_kwarg,
+            self.lookup_kwarg_isnull,
+            self.lookup_kwarg_in,
+        )
+        yield {
+            "selected": self.lookup_val is None and self.lookup_val_in is None,
+            "query_string": changelist.get_query_string(remove=[exact, isnull, group]),
+            "display": _("All"),
+        }
+        for value, title in self.GROUPS:
+            yield {
+                "selected": self.lookup_val_in == value,
+                "query_string": changelist.get_query_string(
+                    {group: value}, [exact, isnull]
+                ),
+                "display": title,
+            }
+        for lookup, title in self.field.flatchoices:
+            yield {
+                "selected": self.lookup_val is not None
+                and str(lookup) in self.lookup_val,
+                "query_string": changelist.get_query_string(
+                    {exact: lookup}, [isnull, group]
+                ),
+                "display": title,
+            }
+
+
+class LabelledDateTimeRangeFilter(DateTimeRangeFilter):
+    """rangefilter's date-time range, each input saying what it takes: its
+    time inputs read "From time" / "To time", not "From date" again."""
+
+    def _get_form_fields(self):
+        fields = super()._get_form_fields()
+        labels = {
+            self.lookup_kwarg_gte: (_("From date"), _("From time")),
+            self.lookup_kwarg_lte: (_("To date"), _("To time")),
+        }
+        for name, (date_label, time_label) in labels.items():
+            widget = fields[name].widget
+            # The split widget hands its own attributes to both inputs.
+            widget.attrs.pop("placeholder", None)
+            date_input, time_input = widget.widgets
+            date_input.attrs["placeholder"] = date_label
+            time_input.attrs["placeholder"] = time_label
+        return fields
+
+
+def datetime_range_filter(title):
+    """The filter class for ``list_filter``, as rangefilter's
+    ``DateTimeRangeFilterBuilder(title=...)`` builds it."""
+    return type(
+        "DateTimeRangeFilter",
+        (LabelledDateTimeRangeFilter,),
+        {
+            "__from_builder": True,
+            "default_title": title,
+            "default_start": None,
+            "default_end": None,
+        },
+    )

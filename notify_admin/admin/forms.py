@@ -1,10 +1,14 @@
 """Forms of the admin: action pages, Notification, NotificationTarget, and
 the JSON field every ``extra`` goes through."""
 
+import datetime
+
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ..channels.registry import available_module_names
@@ -58,6 +62,27 @@ class RescheduleForm(forms.Form):
     scheduled_delivery = forms.SplitDateTimeField(
         label=_("New scheduled delivery"), widget=AdminSplitDateTime
     )
+
+    #: A time this far back still counts as "now" (the form was filled in).
+    GRACE = datetime.timedelta(minutes=5)
+
+    def clean_scheduled_delivery(self):
+        """A time in the past would make the rows due at once (and the health
+        check report a due age of years): refused, with what to do instead."""
+        value = self.cleaned_data["scheduled_delivery"]
+        if value is not None and value < timezone.now() - self.GRACE:
+            raise forms.ValidationError(
+                _(
+                    "%(when)s is in the past: rescheduling to it would make these "
+                    "notifications due at once. Choose a time from now on, or use "
+                    "“Send now” to send them at once."
+                ),
+                code="past",
+                params={
+                    "when": date_format(timezone.localtime(value), "DATETIME_FORMAT")
+                },
+            )
+        return value
 
 
 class ComposeForm(forms.Form):

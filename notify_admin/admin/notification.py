@@ -1,20 +1,31 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
-from rangefilter.filters import DateRangeFilterBuilder, DateTimeRangeFilterBuilder
+from rangefilter.filters import DateRangeFilterBuilder
 
+from .. import conf
 from ..channels.registry import get_channel
 from ..exceptions import NotificationSystemError
 from ..imports.notifications import NotificationResource
 from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
+from .compose import measure_view
+from .display import cancellation_text, error_words, is_cancelled, when
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
-from .filters import DueFilter, OptedOutFilter, RunFilter, UserFilter
+from .filters import (
+    DueFilter,
+    OptedOutFilter,
+    RunFilter,
+    StatusFilter,
+    UserFilter,
+    datetime_range_filter,
+)
 from .forms import NotificationForm
 from .guards import GuardedActionsMixin, can_send
 from .import_export_admin import LoggedExportMixin
@@ -33,10 +44,19 @@ class DeliveryAttemptInline(ReadOnlyInline):
         "address",
         "provider_id",
         "error_code",
-        "error_message",
+        "reason",
         *ATTEMPT_FIELDS,
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        """The provider's reason; a Python exception in words, with the
+        exception's own text below it."""
+        words, detail = error_words(obj.error_code, obj.error_message)
+        if not detail:
+            return words or "-"
+        return format_html('{}<br><span class="na-detail">{}</span>', words, detail)
 
 
 @admin.register(Notification)
@@ -65,7 +85,7 @@ class NotificationAdmin(
     list_filter = [
         DueFilter,
         UserFilter,
-        "status",
+        ("status", StatusFilter),
         ConfirmationFilter,
         "user_target__target",
         (
@@ -75,12 +95,12 @@ class NotificationAdmin(
         (
             # Date and time: the dashboard links to "the last 24 hours".
             "attempted_delivery",
-            DateTimeRangeFilterBuilder(title=_("attempted delivery (range)")),
+            datetime_range_filter(_("attempted delivery (range)")),
         ),
         OptedOutFilter,
         RunFilter,
     ]
-    list_select_related = ["user_target__user", "user_target__target"]
+    list_select_related = ["user_target__user", "user_target__target", "cancelled_by"]
     autocomplete_fields = ["user_target"]
     readonly_fields = ["preview", "created", "modified"]
     inlines = [DeliveryAttemptInline, ProviderEventInline]
@@ -98,6 +118,39 @@ class NotificationAdmin(
             f"user_target__user__{user_model.USERNAME_FIELD}",
             f"user_target__user__{user_model.get_email_field_name()}",
         ]
+
+    def get_urls(self):
+        # Before the default "<object_id>/" routes, which would swallow it.
+        return [
+            path(
+                "measure/",
+                self.admin_site.admin_view(measure_view),
+                name="notify_admin_notification_measure",
+            ),
+            *super().get_urls(),
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user_target":
+            # The picker's chosen record names its user and target too.
+            kwargs.setdefault(
+                "queryset",
+                db_field.remote_field.model._default_manager.select_related(
+                    "user", "target"
+                ),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """The add form's retry settings default to Compose's (the settings
+        NOTIFICATION_SYSTEM_RETRY_TIME_INTERVAL, 300 s, and
+        NOTIFICATION_SYSTEM_MAX_RETRIES, 3), not the model's bare 0."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault(
+            "retry_time_interval", int(conf.get_setting("RETRY_TIME_INTERVAL", 300))
+        )
+        initial.setdefault("max_retries", int(conf.get_setting("MAX_RETRIES", 3)))
+        return initial
 
     def has_send_permission(self, request):
         return can_send(request.user)
@@ -128,6 +181,16 @@ class NotificationAdmin(
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
+        if is_cancelled(obj):
+            # A staff cancellation (stored OPTED_OUT), never "Opted out".
+            who = obj.cancelled_by.get_username() if obj.cancelled_by else "?"
+            return format_html(
+                '<span class="na-status na-status--CANCELLED" title="{}">{}</span>'
+                '<br><span class="na-address">{}</span>',
+                cancellation_text(obj),
+                gettext("Cancelled by %(user)s") % {"user": who},
+                gettext("at %(time)s") % {"time": when(obj.cancelled_at)},
+            )
         return format_html(
             '<span class="na-status na-status--{}">{}</span>',
             obj.status,
@@ -167,6 +230,11 @@ class NotificationAdmin(
 
 
 def _preview_items(content):
-    """The preview's fields other than the ones the template lays out itself."""
+    """The preview's fields other than the ones the template lays out itself;
+    keys left unset (a push option not given) are not listed."""
     shown = {"subject", "title", "body", "html", "to", "from"}
-    return [(key, value) for key, value in content.items() if key not in shown]
+    return [
+        (key, value)
+        for key, value in content.items()
+        if key not in shown and value not in (None, "", [], {})
+    ]

@@ -20,27 +20,34 @@ from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
 from .forms import RescheduleForm
 from .guards import can_send
-from .provider_status import not_configured_warnings
+from .provider_status import not_configured_warnings, send_warnings
 from .results import run_report
 from .rows import notification_rows
+from .unsent import skipped_entries, skipped_message
 
 
-def change_rows(queryset, eligible, values, *, log_message, done):
+def change_rows(queryset, eligible, values, *, log_message, done, rule):
     """UPDATE the ``eligible`` rows of the selection with ``values`` and report:
     one log entry per changed row, ``done(n)`` (plural forms chosen by the
-    caller) and how many of the selection were skipped. Returns
-    ``(changed rows, report, skipped count, summary)``; the caller says the
-    summary (``report.say(*summary)``) unless it reports otherwise."""
+    caller) and which of the selection were skipped, and why (``rule``:
+    :func:`.unsent.why_skipped`'s keywords). Returns ``(changed rows, report,
+    skipped entries, summary)``; the caller says the summary
+    (``report.say(*summary)``) unless it reports otherwise."""
+    now = timezone.now()
     count = queryset.count()
     changed = list(eligible)
-    Notification.objects.filter(pk__in=[n.pk for n in changed]).update(**values)
+    changed_pks = [n.pk for n in changed]
+    Notification.objects.filter(pk__in=changed_pks).update(**values)
     skipped = count - len(changed)
-    tail = ngettext("%(n)d skipped.", "%(n)d skipped.", skipped) % {"n": skipped}
+    entries = skipped_entries(queryset, changed_pks, now, **rule) if skipped else []
+    tail = skipped_message(entries) or (
+        ngettext("%(n)d skipped.", "%(n)d skipped.", skipped) % {"n": skipped}
+    )
     summary = (
         f"{done(len(changed))}; {tail}",
-        messages.SUCCESS if changed else messages.WARNING,
+        messages.SUCCESS if changed and not skipped else messages.WARNING,
     )
-    return changed, Report().changed(changed, log_message), skipped, summary
+    return changed, Report().changed(changed, log_message), entries, summary
 
 
 @confirmed_action(
@@ -56,7 +63,7 @@ def change_rows(queryset, eligible, values, *, log_message, done):
         submit_label=_("Yes, send now"),
         always=True,
         rows=notification_rows,
-        warnings=not_configured_warnings,
+        warnings=send_warnings,
     ),
 )
 def send_now(model_admin, request, queryset):
@@ -70,8 +77,9 @@ def send_now(model_admin, request, queryset):
                 % {"task": handoff.task_id},
             )
         return report
+    selected = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
     result = delivery.send_now(queryset, source="admin")
-    return run_report(request, result, label=gettext("Send now"))
+    return run_report(request, result, label=gettext("Send now"), selected=selected)
 
 
 @confirmed_action(
@@ -131,17 +139,23 @@ def retry(model_admin, request, queryset):
             )
             % {"n": n}
         ),
+        rule={
+            "allowed": Notification.FAILED_STATUSES,
+            "code": "not_failed",
+            "inactive": True,
+        },
     )
     if changed and can_send(request.user):
+        selected = [n.pk for n in changed]
         result = delivery.send_now(
-            Notification.objects.filter(pk__in=[n.pk for n in changed]),
-            source="admin",
+            Notification.objects.filter(pk__in=selected), source="admin"
         )
         return run_report(
             request,
             result,
             label=gettext("Retry"),
-            skipped=skipped,
+            selected=selected,
+            before=skipped,
             report=report,
         )
     return report.say(*summary)
@@ -186,6 +200,7 @@ def reschedule(model_admin, request, queryset, form):
             )
             % {"n": n}
         ),
+        rule={"allowed": Notification.OPEN_STATUSES, "code": "not_open"},
     )
     return report.say(*summary)
 
@@ -226,6 +241,11 @@ def cancel(model_admin, request, queryset):
             )
             % {"n": n}
         ),
+        rule={
+            "allowed": Notification.OPEN_STATUSES,
+            "code": "not_open",
+            "opted": False,
+        },
     )
     return report.say(*summary)
 
@@ -272,6 +292,7 @@ def undo_cancel(model_admin, request, queryset):
             )
             % {"n": n}
         ),
+        rule={"allowed": (Notification.OPTED_OUT,), "code": "not_cancelled"},
     )
     return report.say(*summary)
 

@@ -113,10 +113,14 @@ def opt_out(model_admin, request, queryset):
 )
 def opt_back_in(model_admin, request, queryset):
     count = queryset.count()
+    left = list(queryset.filter(active=False).select_related("user")[:5])
     to_change = queryset.filter(active=True)
     changed = list(to_change)
     to_change.update(active=False, modified=timezone.now())
     same = count - len(changed)
+    named = ", ".join(o.user.get_username() for o in left)
+    if same > 5:
+        named += " " + gettext("and %(n)d more") % {"n": same - 5}
     return (
         Report()
         .changed(changed, gettext("Opt back in (admin action)."))
@@ -127,12 +131,16 @@ def opt_back_in(model_admin, request, queryset):
                 len(changed),
             )
             % {"n": len(changed)}
-            + ngettext(
-                "; %(same)d was not opted out.",
-                "; %(same)d were not opted out.",
-                same,
-            )
-            % {"same": same},
+            + (
+                ngettext(
+                    "; %(same)d skipped, not opted out: %(named)s.",
+                    "; %(same)d skipped, not opted out: %(named)s.",
+                    same,
+                )
+                % {"same": same, "named": named}
+                if same
+                else "."
+            ),
             messages.SUCCESS,
         )
     )

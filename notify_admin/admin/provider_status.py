@@ -56,3 +56,38 @@ def warnings_for(unconfigured):
         % {"count": count, "target": target, "missing": ", ".join(missing)}
         for target, count, missing in unconfigured
     ]
+
+
+def inactive_address_warnings(notifications):
+    """Rows of the selection whose address (target user record) is inactive:
+    a send does not call the provider for them and makes them INACTIVE_DEVICE."""
+    count = (
+        notifications.order_by()
+        .filter(
+            user_target__active=False,
+            status__in=("SCHEDULED", "RETRY", "DELIVERY_FAILURE", "INACTIVE_DEVICE"),
+        )
+        .count()
+    )
+    if not count:
+        return []
+    return [
+        ngettext(
+            "%(count)d notification goes to an inactive address: it will not be "
+            "sent, and becomes Inactive device (activate its target user record "
+            "first to send it).",
+            "%(count)d notifications go to an inactive address: they will not be "
+            "sent, and become Inactive device (activate their target user "
+            "records first to send them).",
+            count,
+        )
+        % {"count": count}
+    ]
+
+
+def send_warnings(model_admin, request, notifications):
+    """Send now's warnings: unconfigured providers, inactive addresses."""
+    return [
+        *not_configured_warnings(model_admin, request, notifications),
+        *inactive_address_warnings(notifications),
+    ]

@@ -18,12 +18,15 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import DeliveryAttempt, DeliveryRun, Notification
 from .actions import Report
+from .display import error_words, when
 from .guards import can_send
+from .unsent import counts_text, keep, not_attempted, shown_rows
 
 RUN_PARAMETER = "run"
 # The result page lists this many rows; the changelist link shows them all.
@@ -49,8 +52,10 @@ def changelist_url(run_id, site_name="admin"):
     return f"{url}?{RUN_PARAMETER}={run_id}"
 
 
-def totals_message(label, result, skipped=0):
-    """``label: 2 delivered, 1 to retry, ...`` with plural forms."""
+def totals_message(label, result, unsent=None):
+    """``label: 2 delivered, 1 to retry, 0 failed, 0 inactive devices, 1 not
+    sent (provider not configured), 1 skipped (already delivered).``: the
+    attempts by outcome, then the unsent rows by reason (plural forms)."""
     counts = result.as_dict()
     parts = [
         _("%(n)d delivered") % {"n": counts["delivered"]},
@@ -58,14 +63,20 @@ def totals_message(label, result, skipped=0):
         _("%(n)d failed") % {"n": counts["failed"]},
         ngettext("%(n)d inactive device", "%(n)d inactive devices", counts["inactive"])
         % {"n": counts["inactive"]},
-        _("%(n)d opted out") % {"n": counts["opted_out"]},
     ]
-    if counts.get("not_configured"):
-        parts.append(
-            _("%(n)d not sent (provider not configured)")
-            % {"n": counts["not_configured"]}
-        )
-    parts.append(_("%(n)d skipped") % {"n": counts["skipped"] + skipped})
+    if unsent is None:
+        # No selection kept (a run of process_notifications).
+        parts.append(_("%(n)d opted out") % {"n": counts["opted_out"]})
+        if counts.get("not_configured"):
+            parts.append(
+                _("%(n)d not sent (provider not configured)")
+                % {"n": counts["not_configured"]}
+            )
+        parts.append(_("%(n)d skipped") % {"n": counts["skipped"]})
+    else:
+        unsent_counts = counts_text(unsent)
+        if unsent_counts:
+            parts.append(unsent_counts)
     return _("%(label)s: %(parts)s.") % {"label": label, "parts": ", ".join(parts)}
 
 
@@ -74,8 +85,17 @@ def outcome_text(attempt):
     return f"{attempt.outcome} ({reason})" if reason else attempt.outcome
 
 
-def run_report(request, result, *, label, skipped=0, report=None):
-    """The report of an action that ran the engine (see the module's text)."""
+def run_report(
+    request, result, *, label, selected=(), before=(), report=None, reasons=None
+):
+    """The report of an action that ran the engine (see the module's text).
+
+    ``selected``: the notification ids handed to the engine; ``before``: the
+    rows the action skipped before the run (``unsent.entry`` snapshots). Every
+    selected row the run did not attempt is kept on the run with its reason,
+    so the result page lists them all. ``reasons`` (``{pk: (code,
+    params)}``) overrides the reason found for some of them.
+    """
     report = report or Report()
     per_message = defaultdict(list)
     for attempt in attempts_of(result.run_id):
@@ -87,11 +107,15 @@ def run_report(request, result, *, label, skipped=0, report=None):
         per_message[message].append(attempt.notification)
     for message, rows in per_message.items():
         report.changed(rows, message)
+    entries, more = not_attempted(list(selected), result, timezone.now(), reasons)
+    unsent = keep(result.run_id, [*before, *entries], more)
     counts = result.as_dict()
-    trouble = counts["failed"] or counts["retried"] or counts["inactive"]
+    trouble = (
+        counts["failed"] or counts["retried"] or counts["inactive"] or unsent["total"]
+    )
     report.say(
-        totals_message(label, result, skipped),
-        messages.WARNING if trouble or skipped else messages.SUCCESS,
+        totals_message(label, result, unsent),
+        messages.WARNING if trouble else messages.SUCCESS,
     )
     site_name = getattr(request, "current_app", None) or "admin"
     report.response = HttpResponseRedirect(result_url(result.run_id, site_name))
@@ -118,11 +142,22 @@ def run_result_view(model_admin, request, run_id):
     if total > RESULT_ROWS:
         attempts = attempts[:RESULT_ROWS]
         total = DeliveryAttempt.objects.filter(run_id=run.pk).count()
+    for attempt in attempts:
+        attempt.reason, attempt.reason_detail = error_words(
+            attempt.error_code, attempt.error_message
+        )
+    unsent_rows = shown_rows(run)
+    listed = sum(1 for row in unsent_rows if row.get("notification"))
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": _("Result of %(run)s") % {"run": run},
+        "title": _("Result of run %(id)s (%(source)s, %(when)s)")
+        % {"id": run.pk, "source": run.source, "when": when(run.started_at)},
         "run": run,
         "attempts": attempts,
+        "unsent_rows": unsent_rows,
+        "unsent_more": (run.unsent or {}).get("total", 0) - len(unsent_rows),
+        "unsent_summary": counts_text(run.unsent),
+        "linked": total + listed,
         "total": total,
         "more": total - len(attempts),
         "changelist_url": changelist_url(run.pk, model_admin.admin_site.name),

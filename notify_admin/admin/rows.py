@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from .actions import SAMPLE_SIZE
+from .display import cancellation_text, is_cancelled, status_label
 
 
 def _email(user):
@@ -16,17 +17,32 @@ def _email(user):
 
 
 def notification_rows(queryset):
-    rows = queryset.select_related("user_target__user", "user_target__target")
+    rows = queryset.select_related(
+        "user_target__user", "user_target__target", "cancelled_by"
+    )
     return [_("Title"), _("User"), _("Target"), _("Address"), _("Status")], [
         [
             n.title,
             n.user_target.user.get_username(),
             n.user_target.target.name,
             n.user_target.target_user_id,
-            n.get_status_display(),
+            row_status(n),
         ]
         for n in rows[:SAMPLE_SIZE]
     ]
+
+
+def row_status(notification):
+    """The status in words, with what a send would meet: a staff
+    cancellation says who and when, an inactive address says so."""
+    if is_cancelled(notification):
+        return cancellation_text(notification)
+    label = status_label(notification)
+    if not notification.user_target.active:
+        return _("%(status)s (inactive address: not sent, becomes Inactive device)") % {
+            "status": label
+        }
+    return label
 
 
 def record_rows(queryset):

@@ -3,10 +3,15 @@
 One short notification per selected address (not per user: a user's other
 addresses in the same channel are left alone), sent at once through the
 engine's ``send_now`` with its claims, and reported per address on the run's
-result page.
+result page: every selected address, the ones skipped (inactive, user opted
+out) too.
+
+A test is now or never: one that could not go now (its provider is not
+configured) is cancelled at once (OPTED_OUT, cancelled by the staff member
+who sent it), so it never goes out, stale, the day the provider is set up;
+with ``max_retries=0`` a failed test is not tried again either.
 """
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -15,6 +20,7 @@ from ..delivery import send_now
 from ..models import Notification
 from .actions import Report
 from .results import run_report
+from .unsent import entry
 
 SOURCE = "admin-test"
 
@@ -29,11 +35,12 @@ def test_message(request, now):
 
 
 def create_tests(records, title, body, now):
-    """Returns ``(created, skipped)``; ``skipped`` holds ``(record, reason)``."""
+    """Returns ``(created, skipped)``; ``skipped`` holds the unsent entries
+    of the records no test was made for (inactive, user opted out)."""
     created, skipped = [], []
     for record in records:
         if not record.active:
-            skipped.append((record, gettext("inactive address")))
+            skipped.append(entry(None, "inactive_address", record=record))
             continue
         try:
             # max_retries=0: a failed test is reported now, not retried later.
@@ -48,8 +55,30 @@ def create_tests(records, title, body, now):
             )
         except ValidationError:
             # The seed's rule 3: nothing is saved for an opted-out user.
-            skipped.append((record, gettext("user opted out")))
+            skipped.append(entry(None, "user_opted_out", record=record))
     return created, skipped
+
+
+def withdraw(ids, user, result):
+    """Cancel the tests the run left unsent: ``{pk: (reason, params)}``."""
+    left = Notification.objects.filter(
+        pk__in=ids, status__in=Notification.OPEN_STATUSES
+    ).select_related("user_target__target")
+    reasons = {}
+    for notification in left:
+        module = notification.user_target.target.notification_module_name
+        missing = ", ".join(result.missing_settings.get(module, ()))
+        reasons[notification.pk] = ("test_withdrawn", {"missing": missing or "-"})
+    if reasons:
+        Notification.objects.filter(pk__in=list(reasons)).update(
+            status=Notification.OPTED_OUT,
+            cancelled_at=timezone.now(),
+            cancelled_by=user.pk,
+            claim_token=None,
+            claimed_until=None,
+            modified=timezone.now(),
+        )
+    return reasons
 
 
 def send_test_notifications(request, queryset):
@@ -57,17 +86,27 @@ def send_test_notifications(request, queryset):
     which lists each address with its outcome and the provider's reason."""
     now = timezone.now()
     title, body = test_message(request, now)
-    created, skipped = create_tests(queryset.select_related("target"), title, body, now)
-    report = Report().added(created, gettext("Send test notification (admin action)."))
-    for record, reason in skipped:
-        report.say(f"{record.target_user_id}: {reason}", messages.WARNING)
-    result = send_now(
-        Notification.objects.filter(pk__in=[n.pk for n in created]), source=SOURCE
+    created, skipped = create_tests(
+        queryset.select_related("target", "user"), title, body, now
     )
+    report = Report().added(created, gettext("Send test notification (admin action)."))
+    ids = [n.pk for n in created]
+    result = send_now(Notification.objects.filter(pk__in=ids), source=SOURCE)
+    withdrawn = withdraw(ids, request.user, result)
+    if withdrawn:
+        report.changed(
+            [n for n in created if n.pk in withdrawn],
+            gettext(
+                "Send test notification (admin action): not sent now (provider "
+                "not configured), cancelled so that it never goes out later."
+            ),
+        )
     return run_report(
         request,
         result,
         label=gettext("Test notifications"),
-        skipped=len(skipped),
+        selected=ids,
+        before=skipped,
         report=report,
+        reasons=withdrawn,
     )

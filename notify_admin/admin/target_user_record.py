@@ -10,6 +10,7 @@ from ..imports.records import TargetUserRecordResource
 from ..models import TargetUserRecord
 from .actions import Confirm, Report, confirmed_action
 from .change_page import UserAutocompleteMixin
+from .columns import compact_time
 from .feedback import RECORD_FIELDS
 from .filters import MineFilter
 from .guards import GuardedActionsMixin, can_send
@@ -19,6 +20,9 @@ from .provider_status import record_warnings
 from .rows import record_rows
 from .send_test import send_test_notifications
 from .streaming_export import StreamingExportMixin
+
+#: How many skipped records a message names before "and N more".
+NAMED = 5
 
 
 def can_manage_records(user):
@@ -85,10 +89,18 @@ def set_active(queryset, active):
     not run ``auto_now``)."""
     verb = gettext("Activate") if active else gettext("Deactivate")
     count = queryset.count()
+    # The records left alone, named with why: "already active: ann (Email, ...)".
+    left = list(queryset.filter(active=active).select_related("user", "target")[:NAMED])
     to_change = queryset.exclude(active=active)
     changed = list(to_change)
     to_change.update(active=active, modified=timezone.now())
     same = count - len(changed)
+    named = "; ".join(
+        f"{r.user.get_username()} ({r.target.name}, {r.target_user_id})" for r in left
+    )
+    if same > NAMED:
+        named += " " + gettext("and %(n)d more") % {"n": same - NAMED}
+    state = gettext("already active") if active else gettext("already inactive")
     return (
         Report()
         .changed(changed, gettext("%(verb)s (admin action).") % {"verb": verb})
@@ -99,8 +111,16 @@ def set_active(queryset, active):
                 len(changed),
             )
             % {"verb": verb, "n": len(changed)}
-            + ngettext(", %(same)d already so.", ", %(same)d already so.", same)
-            % {"same": same},
+            + (
+                ngettext(
+                    "; %(same)d skipped, %(state)s: %(named)s.",
+                    "; %(same)d skipped, %(state)s: %(named)s.",
+                    same,
+                )
+                % {"same": same, "state": state, "named": named}
+                if same
+                else "."
+            ),
             messages.SUCCESS,
         )
     )
@@ -193,7 +213,7 @@ class TargetUserRecordAdmin(
         "target",
         "description",
         "active",
-        "modified",
+        "modified_display",
     ]
     list_filter = ["target", "active", MineFilter]
     list_select_related = ["user", "target"]
@@ -219,6 +239,18 @@ class TargetUserRecordAdmin(
 
     def has_send_permission(self, request):
         return can_send(request.user)
+
+    @admin.display(description=_("modified"), ordering="modified")
+    def modified_display(self, obj):
+        return compact_time(obj.modified)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete picker labels each record with str(record): with
+        # its user and target selected, that names the user and the target.
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        return queryset.select_related("user", "target"), may_have_duplicates
 
     def has_reset_email_permission(self, request):
         return can_manage_records(request.user)

@@ -30,9 +30,9 @@ def user_panel(request, user):
     notifications = Notification.objects.filter(user_target__user=user)
     return {
         "latest": list(
-            notifications.select_related("user_target__target").order_by(
-                "-scheduled_delivery"
-            )[:LATEST]
+            notifications.select_related(
+                "user_target__target", "cancelled_by"
+            ).order_by("-scheduled_delivery")[:LATEST]
         ),
         "total": notifications.count(),
         "opt_out": NotificationOptOut.objects.filter(user=user).first(),

@@ -30,7 +30,7 @@ from ..creators import create_notification
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
-from .compose import compose_form
+from .compose import compose_form, compose_warnings
 from .guards import (
     action_name,
     can_send,
@@ -47,6 +47,7 @@ from .opt_out import (
 from .results import run_report
 from .rows import user_rows
 from .target_user_record import can_manage_records, reset_email_targets, reset_report
+from .unsent import user_entry
 from .user_panel import UserRecordsInline
 
 # The "Show them" link after Compose lists up to this many rows by id.
@@ -100,6 +101,7 @@ def notify_reset_email_target(modeladmin, request, queryset):
         submit_label=_("Create notifications"),
         form=compose_form,
         rows=user_rows,
+        warnings=compose_warnings,
     ),
 )
 def notify_compose(modeladmin, request, queryset, form):
@@ -119,10 +121,30 @@ def notify_compose(modeladmin, request, queryset, form):
             },
             messages.WARNING,
         )
-    rows = Notification.objects.filter(pk__in=[n.pk for n in created])
+    ids = [n.pk for n in created]
     if created and form.cleaned_data["send_now"]:
-        result = delivery.send_now(rows, source="admin")
-        return run_report(request, result, label=gettext("Compose"), report=report)
+        result = delivery.send_now(
+            Notification.objects.filter(pk__in=ids), source="admin"
+        )
+        target = form.cleaned_data["target"]
+        before = [
+            user_entry(
+                user,
+                REASON_CODES.get(reason, "no_address"),
+                target=target.name if target else "",
+                title=form.cleaned_data["title"],
+            )
+            for reason, users in skipped.items()
+            for user in users
+        ]
+        return run_report(
+            request,
+            result,
+            label=gettext("Compose"),
+            selected=ids,
+            before=before,
+            report=report,
+        )
     users = len({n.user_target.user_id for n in created})
     done = ngettext(
         "%(n)d notification scheduled", "%(n)d notifications scheduled", len(created)
@@ -157,17 +179,21 @@ def created_rows_url(request, created):
     return f"{url}?{urlencode(query)}"
 
 
+#: Why compose() made nothing for a user: (exception, words, reason code).
+SKIP_REASONS = (
+    (UserIsOptedOut, _("opted out"), "user_opted_out"),
+    (UserHasNoTargetRecords, _("no active address"), "no_address"),
+    (NotificationsNotCreated, _("nothing created"), "no_address"),
+)
+REASON_CODES = {str(words): code for _kind, words, code in SKIP_REASONS}
+
+
 def compose(users, data):
     """Create the composed notification for each user through the creators.
 
     Returns ``(created_notifications, {reason: [users]})``.
     """
     created, skipped = [], {}
-    reasons = {
-        UserIsOptedOut: gettext("opted out"),
-        UserHasNoTargetRecords: gettext("no active address"),
-        NotificationsNotCreated: gettext("nothing created"),
-    }
     for user in users:
         try:
             created.extend(
@@ -182,9 +208,9 @@ def compose(users, data):
                     extra=data["extra"],
                 )
             )
-        except tuple(reasons) as err:
+        except tuple(kind for kind, _words, _code in SKIP_REASONS) as err:
             reason = next(
-                text for kind, text in reasons.items() if isinstance(err, kind)
+                str(w) for kind, w, _c in SKIP_REASONS if isinstance(err, kind)
             )
             skipped.setdefault(reason, []).append(user)
     return created, skipped

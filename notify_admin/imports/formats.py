@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import json
+import re
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -25,6 +26,9 @@ from ..validators import validate_json_depth
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_ESCAPE = "'"
+# A plain signed number (an E.164 phone number, -3.5) is no formula: a
+# spreadsheet shows it as a number and runs nothing, so it is left as it is.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 # Tried in order; latin-1 decodes any byte string, so it is the last resort.
 ENCODINGS = [
@@ -43,8 +47,14 @@ def escape_formula(value):
 
     The library's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a
     leading ``=`` (changing the data) and lets ``+``, ``-`` and ``@`` through.
+    Only what a spreadsheet would run is escaped: a plain signed number such
+    as the phone number ``+14155550100`` is written as it is.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return FORMULA_ESCAPE + value
     return value
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +19,14 @@ class DeliveryRun(models.Model):
     inactive = models.PositiveIntegerField(_("inactive"), default=0)
     opted_out = models.PositiveIntegerField(_("opted out"), default=0)
     error = models.TextField(_("error"), blank=True)
+    #: The selected rows an admin send did not attempt, and why (skipped,
+    #: not configured, opted out...), so its result page names every row:
+    #: ``{"total": n, "counts": {reason: n}, "rows": [{...}, ...]}`` (the
+    #: first rows only; see notify_admin/admin/unsent.py). Empty for runs of
+    #: process_notifications, which have no selection.
+    unsent = models.JSONField(
+        _("selected rows not attempted"), default=dict, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("delivery run")
@@ -26,4 +35,8 @@ class DeliveryRun(models.Model):
         get_latest_by = "started_at"
 
     def __str__(self):
-        return f"{self.source} run at {self.started_at:%Y-%m-%d %H:%M:%S}"
+        # In the admin's own date format (its titles sit beside its fields).
+        started = self.started_at
+        if timezone.is_aware(started):
+            started = timezone.localtime(started)
+        return f"{self.source} run at {date_format(started, 'DATETIME_FORMAT')}"

@@ -126,7 +126,13 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.title} [{self.status}]"
+        # Titles and breadcrumbs of the admin: the status in words, and a
+        # staff cancellation (stored OPTED_OUT) told from a user's opt-out.
+        if self.status == self.OPTED_OUT and self.cancelled_at is not None:
+            status = _("Cancelled by staff")
+        else:
+            status = self.get_status_display()
+        return f"{self.title} ({status})"
 
     def save(self, *args, **kwargs):
         self.clean()

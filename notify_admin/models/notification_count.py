@@ -13,7 +13,8 @@ keep them.
 Two kinds of rows, ``n`` notifications each (negative: fewer):
 
 - ``(target_id, status, bucket=NULL)``: of that target, in that status (the
-  dashboard's status x target table);
+  dashboard's status x target table), ``CANCELLED`` for OPTED_OUT rows a
+  staff member cancelled (``cancelled_at`` set), which the table shows apart;
 - ``(target_id=NULL, status, bucket)``: in that status, whose last attempt
   falls in the quarter-hour starting at ``bucket`` (UTC) (the 14-day chart).
   Quarter-hours add up to the local days of every time zone in use (every
@@ -36,15 +37,21 @@ from django.db.models.functions import TruncDate
 COMPACT_LOCK = 7_310_013
 
 BUCKET_SQL = "to_timestamp(floor(extract(epoch FROM {column}) / 900) * 900)"
+# OPTED_OUT by a staff cancellation is counted as CANCELLED (the dashboard's
+# column of its own, the sidebar's "cancelled by staff").
+KEY_SQL = (
+    "CASE WHEN {p}status = 'OPTED_OUT' AND {p}cancelled_at IS NOT NULL "
+    "THEN 'CANCELLED' ELSE {p}status END"
+)
 
 FRESH_COUNT_SQL = f"""
-    SELECT r.target_id, n.status, NULL::timestamptz, count(*)
+    SELECT r.target_id, {KEY_SQL.format(p="n.")}, NULL::timestamptz, count(*)
     FROM notify_admin_notification n
     JOIN notify_admin_targetuserrecord r ON r.id = n.user_target_id
     GROUP BY 1, 2
     UNION ALL
-    SELECT NULL::uuid, status, {BUCKET_SQL.format(column="attempted_delivery")},
-           count(*)
+    SELECT NULL::uuid, {KEY_SQL.format(p="")},
+           {BUCKET_SQL.format(column="attempted_delivery")}, count(*)
     FROM notify_admin_notification
     WHERE attempted_delivery IS NOT NULL
     GROUP BY 2, 3

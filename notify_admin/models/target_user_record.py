@@ -85,12 +85,21 @@ class TargetUserRecord(models.Model):
         ]
 
     def __str__(self):
-        # No related lookups here: admin changelists render many rows.
-        return (
+        # No related lookups here: admin changelists render many rows. Where
+        # the user and target came with the record (select_related: the
+        # admin's record picker), they are named first, so that namesakes'
+        # addresses can be told apart: "ada · Twilio · +1415... (mobile)".
+        text = (
             f"{self.target_user_id} ({self.description})"
             if self.description
             else self.target_user_id
         )
+        loaded = self._state.fields_cache
+        user, target = loaded.get("user"), loaded.get("target")
+        if user is None:
+            return text
+        named = [user.get_username(), *([target.name] if target else []), text]
+        return " · ".join(named)
 
     def save(self, *args, **kwargs):
         # The address rule holds on every save, not only in forms.

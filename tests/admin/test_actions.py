@@ -209,7 +209,7 @@ def test_a_large_run_lists_a_page_of_rows_and_links_to_all(
     )
     body = page.content.decode()
     assert len(page.context["attempts"]) == 2
-    assert "… and 1 more: see them in the list." in body
+    assert "… and 1 more attempt: see them in the list." in body
     assert "Show these 3 notifications in the list" in body
 
 

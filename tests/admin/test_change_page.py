@@ -130,14 +130,15 @@ def test_posting_a_status_to_an_attempted_row_changes_nothing(
             "attempted_delivery_1": f"{row.attempted_delivery:%H:%M:%S}",
             "retry_time_interval": "0",
             "retry_attempts": "0",
-            "max_retries": "3",
+            "max_retries": "5",
             "attempts-TOTAL_FORMS": "0",
             "attempts-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
     row.refresh_from_db()
-    assert (row.title, row.status) == ("New title", "DELIVERED")
+    # What was sent stays as it was; only the retry settings are editable.
+    assert (row.title, row.status, row.max_retries) == ("Hello", "DELIVERED", 5)
 
 
 @pytest.mark.parametrize(

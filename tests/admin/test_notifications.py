@@ -171,7 +171,12 @@ def test_retry_resets_failed_rows_and_logs_each(changer, listed, post_action):
     assert Notification.objects.get(pk=listed["delivered"].pk).status == "DELIVERED"
     assert not logged(listed["delivered"], changer.user).exists()
     page = changer.get(response["Location"])
-    assert "2 notifications scheduled for retry now; 2 skipped." in messages_of(page)
+    assert (
+        "2 notifications scheduled for retry now; 2 skipped. Already delivered: "
+        "“Welcome” for eggs (Email, eggs@example.com). Only failed rows are "
+        "retried; this one is Scheduled: “Weekly digest” for eggs (Email, "
+        "eggs@example.com)." in messages_of(page)
+    )
 
 
 def test_retry_by_a_sender_sends_now_and_shows_each_row(
@@ -312,8 +317,10 @@ def test_reschedule_asks_for_a_time_then_moves_open_rows(
     assert (retry.status, retry.scheduled_delivery) == ("RETRY", when)
     assert Notification.objects.get(pk=listed["failed"].pk).scheduled_delivery != when
     assert "2031-05-04T09:30:00+00:00" in logged(scheduled, admin).get()
-    assert "2 notifications rescheduled; 1 skipped." in messages_of(
-        admin_client.get(done["Location"])
+    assert (
+        "2 notifications rescheduled; 1 skipped. Only scheduled and retry rows can "
+        "be changed; this one is Delivery failure: “Code 1234” for ham (Twilio, "
+        "+14155552671)." in messages_of(admin_client.get(done["Location"]))
     )
 
 
@@ -354,8 +361,10 @@ def test_cancel_leaves_a_trace_and_can_be_undone(admin_client, listed, post_acti
     assert (scheduled.status, scheduled.cancelled_at) == ("SCHEDULED", None)
     assert (retry.status, retry.cancelled_by) == ("RETRY", None)
     assert Notification.objects.get(pk=out.pk).status == "OPTED_OUT"
-    assert "2 cancelled notifications restored; 1 skipped." in messages_of(
-        admin_client.get(done["Location"])
+    assert (
+        "2 cancelled notifications restored; 1 skipped. It was not cancelled by "
+        "staff: “Welcome” for eggs (Email, eggs@example.com)."
+        in messages_of(admin_client.get(done["Location"]))
     )
     assert list(logged(retry, admin))[0] == "Undo cancel (admin action)."
 

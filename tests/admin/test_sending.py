@@ -71,7 +71,7 @@ def test_send_now_confirms_then_delivers_through_the_engine(
     assert (run.source, run.delivered, run.inactive) == ("admin", 2, 1)
     assert (
         "Send now: 2 delivered, 0 to retry, 0 failed, 1 inactive device, "
-        "0 opted out, 1 skipped." in messages_of(sender_client, done)
+        "1 skipped (already delivered)." in messages_of(sender_client, done)
     )
     # One history entry per attempted row, with that row's own outcome; the
     # skipped (already delivered) row gets none.
@@ -91,16 +91,21 @@ def test_send_now_confirms_then_delivers_through_the_engine(
     )
     page = sender_client.get(done["Location"])
     table = page.content.decode()
-    assert table.count('<tr class="na-outcome-') == 3
+    # Every selected row: the three attempts and the delivered row, skipped.
+    assert table.count('<tr class="na-outcome-') == 4
+    assert table.count('<tr class="na-outcome-unsent na-reason-delivered">') == 1
+    assert "Already delivered." in table
     for text in (eggs.username, ham.username, eggs.email, "+14155552671", "21211"):
         assert text in table
     listed = sender_client.get(
         reverse("admin:notify_admin_notification_changelist"), {"run": run.pk}
     )
+    # The list shows the same rows as the page: the skipped one too.
     assert {n.pk for n in listed.context["cl"].result_list} == {
         email.pk,
         failed_sms.pk,
         bad_sms.pk,
+        delivered.pk,
     }
 
 
@@ -152,12 +157,15 @@ def test_send_test_notification_to_each_selected_address(
     shown = messages_of(sender_client, done)
     assert (
         "Test notifications: 1 delivered, 0 to retry, 0 failed, 1 inactive device, "
-        "0 opted out, 2 skipped." in shown
+        "1 skipped (inactive address), 1 not sent (user opted out)." in shown
     )
     result = sender_client.get(done["Location"]).content.decode()
     assert "+14155552671" in result and "21211" in result
-    assert f"{inactive.target_user_id}: inactive address" in shown
-    assert f"{opted.target_user_id}: user opted out" in shown
+    # Every selected address is on the result page, with why it was not sent.
+    assert inactive.target_user_id in result
+    assert "The address is inactive." in result
+    assert opted.target_user_id in result
+    assert "The user opted out of notifications." in result
     tests = Notification.objects.filter(title="Test notification")
     assert tests.count() == 2
     assert LogEntry.objects.filter(action_flag=ADDITION).count() == 2

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from notify_admin.models import DeliveryAttempt, Notification
 from tests.support.browser import BROWSER_MARKS, log_in
+from tests.support.browser_pages import shoot
 
 pytestmark = BROWSER_MARKS
 
@@ -50,7 +51,7 @@ def test_send_now_confirms_per_row_then_shows_each_result(
     expect(sample).to_have_count(2)
     expect(page.locator("#na-sample")).to_contain_text("ann")
     expect(page.locator("#na-sample")).to_contain_text("+14155552671")
-    page.screenshot(path=str(screenshots / "action-send-now.png"), full_page=True)
+    shoot(page, screenshots, "action-send-now")
     page.click("input[value='Yes, send now']")
 
     expect(page).to_have_url(re.compile(r"/deliveryrun/\d+/result/$"))
@@ -59,7 +60,7 @@ def test_send_now_confirms_per_row_then_shows_each_result(
     expect(page.locator(".na-outcome-INACTIVE_DEVICE")).to_contain_text("21211")
     expect(page.locator(".na-outcome-DELIVERED")).to_contain_text(ann.email)
     expect(page.locator(".messagelist")).to_contain_text("1 delivered")
-    page.screenshot(path=str(screenshots / "action-result.png"), full_page=True)
+    shoot(page, screenshots, "action-result")
 
     page.click(".na-run-changelist")
     expect(page).to_have_url(re.compile(r"\?run=\d+"))
@@ -96,10 +97,24 @@ def test_reschedule_has_the_admin_date_and_time_widgets(
     expect(
         page.locator(".form-row.field-scheduled_delivery .errorlist")
     ).to_be_visible()
-    page.screenshot(path=str(screenshots / "action-reschedule.png"), full_page=True)
+    shoot(page, screenshots, "action-reschedule")
 
+    # A time in the past is refused, with what to do instead.
     page.click("#calendarlink0")
     page.locator("#calendarbox0 .calendar-shortcuts a").first.click()  # Yesterday
+    page.click("#clocklink0")
+    page.locator("#clockbox0 a", has_text="Noon").click()
+    page.click("input[value='Reschedule']")
+    expect(
+        page.locator(".form-row.field-scheduled_delivery .errorlist")
+    ).to_contain_text("is in the past")
+    assert (
+        Notification.objects.get(pk=row.pk).scheduled_delivery == row.scheduled_delivery
+    )
+    shoot(page, screenshots, "action-reschedule-past")
+
+    page.click("#calendarlink0")
+    page.locator("#calendarbox0 .calendar-shortcuts a").last.click()  # Tomorrow
     page.click("#clocklink0")
     page.locator("#clockbox0 a", has_text="Noon").click()
     page.click("input[value='Reschedule']")
@@ -125,8 +140,10 @@ def test_compose_counts_sms_segments_then_sends_now(
 
     body_row = page.locator(".form-row.field-body")
     expect(body_row.locator(".errorlist")).to_contain_text("needs 2 segments")
-    expect(body_row.locator(".help")).to_contain_text("UCS-2, 2 segments")
-    page.screenshot(path=str(screenshots / "action-compose.png"), full_page=True)
+    expect(body_row.locator("#id_body_helptext")).to_contain_text("UCS-2, 2 segments")
+    # The live counter says the same as the server.
+    expect(body_row.locator("#na-live-sizes")).to_contain_text("UCS-2, 2 segments")
+    shoot(page, screenshots, "action-compose")
     assert not Notification.objects.exists()
 
     page.check("#id_accept_long_sms")

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from notify_admin.models import Notification
 from tests.support.browser import BROWSER_MARKS, expect, load_demo_data, log_in
+from tests.support.browser_pages import shoot
 
 pytestmark = BROWSER_MARKS
 
@@ -34,10 +35,10 @@ def test_dashboard_links_lead_to_the_rows_they_count(page, live_server, screensh
     log_in(page, live_server, *DEMO_LOGIN)
 
     expect(page.locator("#na-index-card")).to_be_visible()
-    page.screenshot(path=str(screenshots / "admin-index.png"), full_page=True)
+    shoot(page, screenshots, "admin-index")
     page.click("#na-open-dashboard")
     expect(page.locator(".na-dashboard")).to_be_visible()
-    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+    shoot(page, screenshots, "dashboard")
 
     # A matrix cell: the count shown is the number of rows the list shows.
     cell = page.locator("#na-status-matrix tbody tr").first.locator("td a").nth(1)
@@ -78,11 +79,13 @@ def test_change_page_buttons(
     )
     expect(page.locator("#na-button-send_now")).to_be_visible()
     expect(page.locator("#na-button-retry")).to_be_visible()
-    # Status is read-only on an attempted row; no stray export box.
+    # What was sent is read-only on an attempted row, and the page says why;
+    # no stray export box.
     expect(page.locator('select[name="status"]')).to_have_count(0)
+    expect(page.locator('[name="user_target"]')).to_have_count(0)
+    expect(page.locator("#na-locked")).to_be_visible()
     expect(page.locator('input[name="_export-item"]')).to_have_count(0)
-    expect(page.locator(".field-user_target .select2")).to_be_visible()
-    page.screenshot(path=str(screenshots / "notification-change.png"), full_page=True)
+    shoot(page, screenshots, "notification-change")
 
     # Retry may send: the button leads to the action's confirmation page.
     page.click("#na-button-retry")
@@ -116,7 +119,7 @@ def test_user_page_shows_addresses_and_latest_notifications(
     expect(page).to_have_url(re.compile(r"/notify_admin/notification/[^/]+/change/"))
     page.go_back()
     page.locator("#na-user-panel").scroll_into_view_if_needed()
-    page.screenshot(path=str(screenshots / "user-page.png"), full_page=True)
+    shoot(page, screenshots, "user-page")
     page.click("#na-user-all")
     expect(page).to_have_url(re.compile(rf"user={record.user_id}"))
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from notify_admin.models import Notification
 from tests.support.browser import BROWSER_MARKS, expect, load_demo_data, log_in
+from tests.support.browser_pages import shoot
 
 pytestmark = BROWSER_MARKS
 
@@ -24,14 +25,11 @@ def test_log_in_filter_by_status_and_date_range(page, live_server, screenshots):
     page.goto(f"{live_server.url}/admin/notify_admin/")
     expect(page.locator(".na-dashboard")).to_be_visible()
     expect(page.locator("#na-chart .na-day")).to_have_count(14)
-    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+    shoot(page, screenshots, "dashboard")
 
     page.goto(f"{live_server.url}/admin/notify_admin/notification/")
     expect(page.locator("#result_list")).to_be_visible()
-    page.click("#toggle-nav-sidebar")  # more room for the columns
-    page.set_viewport_size({"width": 1680, "height": 900})
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(screenshots / "notifications.png"))
+    shoot(page, screenshots, "notifications", full_page=False)
 
     # Status filter: the sidebar link.
     page.locator("#changelist-filter").get_by_role("link", name="Retry").click()

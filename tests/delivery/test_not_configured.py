@@ -15,14 +15,6 @@ pytestmark = pytest.mark.django_db
 MISSING_SID = 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]'
 
 
-@pytest.fixture
-def no_twilio(settings):
-    settings.NOTIFICATION_SYSTEM_TARGETS = {
-        **settings.NOTIFICATION_SYSTEM_TARGETS,
-        "twilio_sms": {"sender": "+14155550100"},
-    }
-
-
 def untouched(notification, status=Notification.SCHEDULED):
     before = notification.scheduled_delivery
     notification.refresh_from_db()

@@ -61,8 +61,9 @@ def test_export_filtered_changelist_as_readable_csv(importer, people, targets):
     url = reverse(RECORD_EXPORT) + f"?target__id__exact={targets['twilio'].pk}"
     rows = rows_of(importer.post(url, export_form_data()))
     assert rows[0] == RECORD_COLUMNS
-    # Only the filtered row; phone numbers start with "+", so they are escaped.
-    assert rows[1:] == [["bob", "Twilio", "'+14155552671", "", "true"]]
+    # Only the filtered row; a phone number is a plain number, not a formula:
+    # written as it is.
+    assert rows[1:] == [["bob", "Twilio", "+14155552671", "", "true"]]
     assert LogEntry.objects.filter(object_repr__startswith="Export of 1 ").exists()
 
 
@@ -90,7 +91,10 @@ def test_formula_cells_are_escaped_and_the_export_reimports_unchanged(importer, 
     assert "'=cmd|' /C calc'!A0" in cells
     assert "'@SUM(A1)" in cells
     assert "'-2+3" in cells
-    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    # The phone number is a plain number: written as it is.
+    assert "+14155552671" in cells
+    formulas = [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    assert formulas == ["+14155552671"]
     # The stored value is the plain text the file had.
     stored = TargetUserRecord.objects.get(target_user_id="alice@example.com")
     assert stored.description == "=cmd|' /C calc'!A0"
@@ -124,7 +128,18 @@ def test_json_export_keeps_values_unescaped(importer, people, targets):
 
 @pytest.mark.parametrize(
     "value, escaped",
-    [("=A1", "'=A1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("ok", "ok")],
+    [
+        ("=A1", "'=A1"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-1+2", "'-1+2"),
+        ("-A1", "'-A1"),
+        ("@x", "'@x"),
+        ("ok", "ok"),
+        # Plain signed numbers (phone numbers) run nothing: left as they are.
+        ("+14155552671", "+14155552671"),
+        ("-3.5", "-3.5"),
+        ("+1", "+1"),
+    ],
 )
 def test_escape_round_trip(value, escaped):
     assert escape_formula(value) == escaped

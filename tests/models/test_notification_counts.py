@@ -37,12 +37,19 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def counted_by_status_and_target():
+    """Counted from the rows: OPTED_OUT by a staff cancellation as CANCELLED,
+    the dashboard's column (the sidebar's "cancelled by staff")."""
     rows = (
         Notification.objects.order_by()
-        .values_list("user_target__target_id", "status")
+        .values_list("user_target__target_id", "status", "cancelled_at")
         .annotate(n=Count("pk"))
     )
-    return {(target, status): n for target, status, n in rows}
+    found = {}
+    for target, status, cancelled_at, n in rows:
+        if status == Notification.OPTED_OUT and cancelled_at is not None:
+            status = "CANCELLED"
+        found[(target, status)] = found.get((target, status), 0) + n
+    return found
 
 
 def assert_counts_exact():
@@ -190,17 +197,22 @@ def test_the_dashboard_reads_the_counts_and_matches_its_changelists(
     make_notification(
         record, "DELIVERY_FAILURE", attempted_delivery=now - datetime.timedelta(days=3)
     )
+    # OPTED_OUT twice: a staff cancellation (its own column) and a user's.
+    make_notification(record, "OPTED_OUT", cancelled_at=now)
+    make_notification(record, "OPTED_OUT")
     # The dashboard adds up counts, not notifications: a wrong count shows.
     NotificationCount.objects.create(
         target_id=record.target_id, status="RETRY", bucket=None, n=5
     )
     figures = compute_dashboard(now)
     row = next(r for r in figures["matrix"]["rows"] if r["target"] == record.target)
-    statuses = [code for code, _label in Notification.STATUS_CHOICES]
+    statuses = [key for key, _label in figures["matrix"]["statuses"]]
     assert row["counts"][statuses.index("RETRY")]["n"] == 7
     call_command("rebuild_notification_counts", stdout=StringIO())
     figures = compute_dashboard(now)
     row = next(r for r in figures["matrix"]["rows"] if r["target"] == record.target)
+    assert row["counts"][statuses.index("CANCELLED")]["n"] == 1
+    assert row["counts"][statuses.index("OPTED_OUT")]["n"] == 1
     for status, cell in zip(statuses, row["counts"], strict=True):
         listed = admin_client.get(cell["url"]).context["cl"].result_count
         assert cell["n"] == listed, status

@@ -58,11 +58,17 @@ def test_cron_run_starting_while_the_previous_one_is_still_sending():
             NA_TWILIO_CONCURRENCY=1,
         )
         first = start("--batch-size", "10", env=env)
-        # The next minute's cron run starts while the first is mid-way.
+        # The next minute's cron run starts while the first is mid-way. The
+        # provider slows down meanwhile, so that the first is still sending
+        # when the later runs are up, however long a loaded machine takes to
+        # start a process.
         wait_for(lambda: len(sms.messages) + len(smtp.messages) >= 15)
+        sms.latency = 0.25
         second = start("--batch-size", "10", env=env)
         wait_for(lambda: len(sms.messages) + len(smtp.messages) >= 30)
         third = start("--batch-size", "10", env=env)
+        wait_for(lambda: len(sms.messages) + len(smtp.messages) >= 40)
+        sms.latency = 0.03
         results = [p.communicate(timeout=300) for p in (first, second, third)]
         received = {**sms.received("to"), **smtp.received("to")}
     for process, (out, err) in zip((first, second, third), results, strict=True):

@@ -56,15 +56,18 @@ def shoot(page, folder, name, full_page=True, widths=WIDTHS):
     return paths
 
 
-def horizontal_overflow(page, selector):
-    """How many pixels ``selector`` sticks out to the right of the window
-    (0 when the element fits, or does not exist)."""
+def horizontal_overflow(page, selector="#changelist .results"):
+    """How many pixels of ``selector``'s content are clipped: beyond its own
+    box (a scroll bar of its own) or beyond the window; 0 when all of it
+    shows."""
     return page.evaluate(
         """(selector) => {
             const el = document.querySelector(selector);
             if (!el) return 0;
+            const inside = el.scrollWidth - el.clientWidth;
             const right = el.getBoundingClientRect().right;
-            return Math.max(0, Math.ceil(right - document.documentElement.clientWidth));
+            const window_ = right - document.documentElement.clientWidth;
+            return Math.max(0, Math.ceil(inside), Math.ceil(window_));
         }""",
         selector,
     )
