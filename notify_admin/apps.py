@@ -15,8 +15,10 @@ class NotifyAdminConfig(AppConfig):
         from .channels.targets import on_post_migrate
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
+        from .rendering import hook_check
 
         feedback_checks.register()
+        hook_check.register()
         feedback_email.connect()
         # Every migrate creates the target of a built-in channel that has none.
         post_migrate.connect(

@@ -37,3 +37,37 @@ class UnknownChannel(NotificationSystemError, LookupError):
         super().__init__(
             f"No notification channel named {module_name!r} (looked in {where})."
         )
+
+
+class TemplateError(NotificationSystemError):
+    """A message template cannot be used as asked (:mod:`notify_admin.rendering`)."""
+
+
+class TemplateNotFound(TemplateError, LookupError):
+    """No template has this key, or it has no version in any fallback language."""
+
+
+class TemplateChannelMissing(TemplateError):
+    """The template leaves out the channel a notification was asked for on."""
+
+    def __init__(self, message, *, template_key="", part=""):
+        self.template_key = template_key
+        self.part = part
+        super().__init__(message)
+
+
+class TemplateRenderError(TemplateError, ValueError):
+    """The template could not be rendered with these values.
+
+    ``problems`` lists :class:`notify_admin.rendering.Problem` items (field and
+    message); ``missing`` names the personalisation values that were missing.
+    """
+
+    def __init__(self, problems, *, missing=(), recipient=None):
+        self.problems = list(problems)
+        self.missing = list(missing)
+        self.recipient = recipient
+        text = "; ".join(problem.message for problem in self.problems)
+        if recipient is not None:
+            text = f"{recipient}: {text}"
+        super().__init__(text)

@@ -265,3 +265,29 @@ def hostile_email(settings, tmp_path, make_user, make_record, make_notification)
         body="Plain text part",
         extra={"template_name": "hostile_email.html", "name": "Ada <b>Lovelace</b>"},
     )
+
+
+# --- message templates (tests/templates, tests/admin, tests/browser) ----------
+
+
+@pytest.fixture
+def make_template(db):
+    """A NotificationTemplate with a first version (default language) made of
+    the given content fields; ``languages={"fr": {...}}`` adds more."""
+    from notify_admin.models import NotificationTemplate
+
+    def make(
+        key="order_shipped", *, name=None, languages=None, example=None, **content
+    ):
+        template = NotificationTemplate.objects.create(
+            key=key,
+            name=name or key.replace("_", " ").capitalize(),
+            example_personalisation=example or {},
+        )
+        if content:
+            template.save_content(content, "en")
+        for language, fields in (languages or {}).items():
+            template.save_content(fields, language)
+        return template
+
+    return make

@@ -5,6 +5,7 @@ from .notification import NotificationAdmin
 from .opt_out import NotificationOptOutAdmin
 from .target import NotificationTargetAdmin
 from .target_user_record import TargetUserRecordAdmin
+from .template import NotificationTemplateAdmin
 from .users import extend_user_admin
 
 # Also here: if django.contrib.admin is listed after notify_admin, the admin
@@ -16,6 +17,7 @@ __all__ = [
     "NotificationAdmin",
     "NotificationOptOutAdmin",
     "NotificationTargetAdmin",
+    "NotificationTemplateAdmin",
     "TargetUserRecordAdmin",
     "extend_user_admin",
 ]

@@ -7,7 +7,9 @@ and the size of the message for each channel the selected users have records
 in, as the channel measures it (``Channel.measure``): SMS characters,
 encoding and segments, a push payload against its limit. A message a channel
 cannot send is refused; one that costs more (an SMS of several segments) is
-only accepted once "send long SMS" is ticked.
+only accepted once "send long SMS" is ticked. "From template"
+(:mod:`.compose_template`) replaces the title and body by a message template
+and a value per placeholder.
 
 The same figures show live under the body while it is typed: a few lines of
 static JavaScript (static/notify_admin/js/compose.js: no build step, no inline
@@ -30,6 +32,7 @@ from .. import conf
 from ..channels.registry import available_module_names, get_channel
 from ..exceptions import UnknownChannel
 from ..models import NotificationTarget, TargetUserRecord
+from .compose_template import TemplateComposeMixin
 from .forms import ComposeForm
 from .guards import can_send
 from .provider_status import unconfigured_targets, warnings_for
@@ -37,7 +40,7 @@ from .provider_status import unconfigured_targets, warnings_for
 logger = logging.getLogger("notify_admin.admin")
 
 
-class ComposeSendForm(ComposeForm):
+class ComposeSendForm(TemplateComposeMixin, ComposeForm):
     retry_time_interval = forms.IntegerField(
         label=_("Retry interval (seconds)"),
         min_value=0,
@@ -87,6 +90,8 @@ class ComposeSendForm(ComposeForm):
                 )
             }
         )
+        # "From template": a template, and a field per placeholder.
+        self.add_template_fields(data)
 
     class Media:
         # The live sizes under the body (a static file: the CSP allows no
@@ -103,6 +108,11 @@ class ComposeSendForm(ComposeForm):
         for name in ("retry_time_interval", "max_retries"):
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = self.fields[name].initial
+        self.clean_template_fields(cleaned)
+        if self.template is not None:
+            # The template's own checks measured its text when it was saved,
+            # and rendering measures each user's message again.
+            return cleaned
         title, body = cleaned.get("title"), cleaned.get("body")
         if not title or body is None:
             return cleaned

@@ -34,6 +34,12 @@ from .notification_actions import NOTIFICATION_ACTIONS
 from .pagination import EstimatedCountPaginator
 from .search import NotificationSearchMixin
 from .streaming_export import StreamingExportMixin
+from .template import version_link
+
+TEMPLATE_LOOKUPS = (
+    "template_version__template__id__exact",
+    "template_version__id__exact",
+)
 
 
 class DeliveryAttemptInline(ReadOnlyInline):
@@ -102,7 +108,7 @@ class NotificationAdmin(
     ]
     list_select_related = ["user_target__user", "user_target__target", "cancelled_by"]
     autocomplete_fields = ["user_target"]
-    readonly_fields = ["preview", "created", "modified"]
+    readonly_fields = ["preview", "template_version_link", "created", "modified"]
     inlines = [DeliveryAttemptInline, ProviderEventInline]
     actions = NOTIFICATION_ACTIONS
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
@@ -154,6 +160,18 @@ class NotificationAdmin(
 
     def has_send_permission(self, request):
         return can_send(request.user)
+
+    def lookup_allowed(self, lookup, value, request):
+        # The template admin links to "the notifications of this template".
+        if lookup in TEMPLATE_LOOKUPS:
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("rendered from template"))
+    def template_version_link(self, obj):
+        if obj is None or obj.template_version_id is None:
+            return "-"
+        return version_link(obj.template_version)
 
     # --- columns -----------------------------------------------------------
 

@@ -31,6 +31,7 @@ from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIs
 from ..models import Notification
 from .actions import Confirm, Report, confirmed_action
 from .compose import compose_form, compose_warnings
+from .compose_template import compose_from_template
 from .guards import (
     action_name,
     can_send,
@@ -105,8 +106,22 @@ def notify_reset_email_target(modeladmin, request, queryset):
     ),
 )
 def notify_compose(modeladmin, request, queryset, form):
-    created, skipped = compose(queryset, form.cleaned_data)
-    report = Report().added(created, gettext("Compose notification (admin action)."))
+    if form.template is not None:
+        created, skipped, error = compose_from_template(
+            queryset, form.cleaned_data, form.personalisation()
+        )
+        if error is not None:
+            return Report().say(
+                gettext("Nothing was created: %(error)s") % {"error": error},
+                messages.ERROR,
+            )
+        how = gettext("Compose notification from template %(key)s (admin action).") % {
+            "key": form.template.key
+        }
+    else:
+        created, skipped = compose(queryset, form.cleaned_data)
+        how = gettext("Compose notification (admin action).")
+    report = Report().added(created, how)
     for reason, users in skipped.items():
         report.say(
             ngettext(

@@ -27,8 +27,10 @@ notify_admin reads those declarations instead of naming channels (as
 Django's ORM reads a database backend's ``features``): its module and target
 name, address rule (:meth:`Channel.normalise_address`), settings (required,
 numbers, URLs, and :meth:`Channel.setting_problems`: the system checks are
-derived from them), message size (:meth:`Channel.measure`: Compose and the
-preview), verdict table (``verdicts``: provider codes -> outcome, read by
+derived from them), message size (:meth:`Channel.measure`: Compose, the
+preview and message templates), the part of a message template it sends
+(``template_part``: ``"email"``, ``"sms"`` or ``"push"``), verdict table
+(``verdicts``: provider codes -> outcome, read by
 ``classify`` and by feedback), threading (``sends_in_background``,
 ``sends_whole_batch``) and feedback: receipts to poll
 (``check_receipts(ticket_ids) -> {ticket_id: Verdict}`` with
@@ -123,6 +125,11 @@ class Channel:
         provider_key]`` (``values``) that cannot work, beyond the declared
         numbers and URLs: system check errors naming the setting."""
         return []
+
+    #: The part of a message template this channel sends: ``"email"``
+    #: (subject, text, ``extra["html"]``), ``"sms"`` (text) or ``"push"``
+    #: (title, body, ``extra["data"]``); None: templates cannot feed it.
+    template_part = None
 
     def measure(self, title, body, extra):
         """The message's :class:`~.sizes.MessageSize`, or None when this

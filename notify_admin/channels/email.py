@@ -3,8 +3,9 @@
 A run keeps a few mail connections (``concurrency``, default 4; see
 :mod:`.smtp_pool`), each opened at its first message and kept for the run;
 messages go one by one so that a refused recipient fails only its own
-notification. An HTML alternative is rendered from ``extra["template_name"]``
-(with ``extra`` as the context) when given.
+notification. The HTML alternative is ``extra["html"]`` when given (a
+message template's HTML, rendered when the notification was created), else
+rendered from ``extra["template_name"]`` (with ``extra`` as the context).
 """
 
 import functools
@@ -42,6 +43,7 @@ def anymail_message_id(message):
 class EmailChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Email"
+    template_part = "email"
     provider_key = "email"
     number_settings = ("timeout", "concurrency")
     default_concurrency = DEFAULT_CONCURRENCY
@@ -97,6 +99,9 @@ class EmailChannel(Channel):
 
     def render_html(self, notification):
         extra = notification.extra or {}
+        html = extra.get("html") if isinstance(extra, dict) else None
+        if isinstance(html, str) and html:
+            return html
         template_name = extra.get("template_name") if isinstance(extra, dict) else None
         if not template_name:
             return None

@@ -94,6 +94,7 @@ def payload_size(title, body, extra=None):
 class ExpoChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Expo"
+    template_part = "push"
     provider_key = PROVIDER
     number_settings = ("timeout", "concurrency")
     url_settings = ("host",)

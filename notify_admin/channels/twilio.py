@@ -88,6 +88,7 @@ class RateLimiter:
 class TwilioChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Twilio"
+    template_part = "sms"
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
     number_settings = ("timeout", "concurrency", "rate_limit")

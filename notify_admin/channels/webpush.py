@@ -184,6 +184,7 @@ class PushRequest:
 class WebPushChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Web Push"
+    template_part = "push"
     provider_key = PROVIDER
     required_settings = ("vapid_private_key", "vapid_subject")
     number_settings = ("timeout", "concurrency")

@@ -6,6 +6,8 @@ from .opt_out import NotificationOptOut
 from .provider_event import ProviderEvent
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
+from .template import NotificationTemplate
+from .template_version import NotificationTemplateVersion
 
 __all__ = [
     "DeliveryAttempt",
@@ -14,6 +16,8 @@ __all__ = [
     "NotificationCount",
     "NotificationOptOut",
     "NotificationTarget",
+    "NotificationTemplate",
+    "NotificationTemplateVersion",
     "ProviderEvent",
     "TargetUserRecord",
     "UserInNotificationTarget",

@@ -89,6 +89,18 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("cancelled by"),
     )
+    # The template version the title, body and extra were rendered from
+    # (``Notification.objects.create_from_template``); editing the template
+    # later adds a version and changes no existing row.
+    template_version = models.ForeignKey(
+        "notify_admin.NotificationTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="notifications",
+        verbose_name=_("template version"),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

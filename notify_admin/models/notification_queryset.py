@@ -56,6 +56,27 @@ class NotificationQuerySet(models.QuerySet):
     def without_opted_out(self):
         return self.exclude(user_opted_out())
 
+    def insert_rows(self, rows):
+        """Insert new rows given as dicts, one statement a batch on
+        PostgreSQL (see :mod:`.notification_insert`); returns the count."""
+        from .notification_insert import insert_rows
+
+        return insert_rows(self, rows)
+
+    def create_from_template(self, template, user, personalisation=None, **kwargs):
+        """One notification per active address of ``user`` on the template's
+        channels, rendered now (see :func:`.template_create.create`)."""
+        from .template_create import create
+
+        return create(self.model, template, user, personalisation, **kwargs)
+
+    def bulk_create_from_template(self, template, recipients, **kwargs):
+        """The same for many users, rendered and inserted in batches (see
+        :func:`.template_bulk.bulk_create`); returns a ``BulkResult``."""
+        from .template_bulk import bulk_create
+
+        return bulk_create(self.model, template, recipients, **kwargs)
+
     def opt_out(self):
         """Mark the open notifications in this queryset OPTED_OUT (one UPDATE)."""
         return self.open().update(

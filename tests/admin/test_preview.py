@@ -2,41 +2,11 @@
 gets the escaped document, the source shows as text, nothing of the template
 is markup of the admin page; the page carries the console's CSP header."""
 
-from html.parser import HTMLParser
-
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from notify_admin.csp import IMPORT_EXPORT_SELECT_ALL
-
-
-class Elements(HTMLParser):
-    """Every start tag of a page, with its attributes (entities decoded)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags = []
-        self.text = []
-        self._in = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        self._in.append(tag)
-
-    def handle_endtag(self, tag):
-        if tag in self._in:
-            while self._in and self._in.pop() != tag:
-                pass
-
-    def handle_data(self, data):
-        self.text.append((tuple(self._in), data))
-
-
-def parse(content):
-    parser = Elements()
-    parser.feed(content)
-    parser.close()
-    return parser
+from tests.support.html import parse
 
 
 def change_page(client, notification):
