@@ -211,7 +211,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0008_deliveryrun_unsent"),
+        ("notify_admin", "0009_notification_templates"),
     ]
 
     operations = [
