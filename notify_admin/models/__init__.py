@@ -1,6 +1,7 @@
 from .delivery_attempt import DeliveryAttempt
 from .delivery_run import DeliveryRun
 from .notification import Notification
+from .notification_count import NotificationCount
 from .opt_out import NotificationOptOut
 from .provider_event import ProviderEvent
 from .target import NotificationTarget
@@ -12,6 +13,7 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryRun",
     "Notification",
+    "NotificationCount",
     "NotificationOptOut",
     "NotificationTarget",
     "NotificationTemplate",
