@@ -217,12 +217,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="create/migrate/seed, time nothing"
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_ADMIN_DB", DEFAULT_DB)
     ensure_database(url)
     setup_django(url)
 
     seconds = seed(args.reseed)
+    if args.seed_only:
+        print(f"seeded in {seconds:.0f} s" if seconds else "already seeded")
+        return
     from django.contrib.auth import get_user_model
     from django.test import Client
 

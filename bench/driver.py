@@ -9,7 +9,13 @@
 ``deliver`` is the timed process: Django start-up plus the system's own
 delivery command (what cron would run), nothing else. With --outbox it then
 writes the recipients of the locmem outbox (to check exactly-once delivery);
-with --count-sql it counts every SQL statement on every connection.
+with --count-sql it counts every SQL statement on every connection;
+``--processes N`` runs the command with its own ``--processes N`` (notify_admin
+and django-post-office).
+
+``BENCH_TREE`` (default: this checkout) is the checkout whose code runs: the
+benchmark runs notify_admin as it was before a change from a worktree of that
+commit (bench/before.py), with this driver.
 """
 
 import json
@@ -19,7 +25,9 @@ from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(
+    0, os.environ.get("BENCH_TREE") or str(Path(__file__).resolve().parents[1])
+)
 
 SYSTEM = sys.argv[1]
 os.environ["DJANGO_SETTINGS_MODULE"] = f"bench.sites.{SYSTEM}"
@@ -128,9 +136,12 @@ def deliver(argv):
         count_file = argv[argv.index("--count-sql") + 1]
     if "--outbox" in argv:
         outbox_file = argv[argv.index("--outbox") + 1]
+    command = list(COMMANDS[SYSTEM])
+    if "--processes" in argv:
+        command += ["--processes", argv[argv.index("--processes") + 1]]
     counting = count_statements() if count_file else nullcontext()
     with counting as counter, open(os.devnull, "w") as quiet:
-        call_command(*COMMANDS[SYSTEM], stdout=quiet, stderr=sys.stderr)
+        call_command(*command, stdout=quiet, stderr=sys.stderr)
     if count_file:
         result = {
             "statements": counter.statements,

@@ -20,6 +20,7 @@ under any Django email queue's delivery time on this machine.
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,7 @@ def main():
     parser.add_argument(
         "--floor-for", type=int, default=10000, help="N for the floor line"
     )
+    parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
 
     import django
@@ -83,6 +85,16 @@ def main():
     if received != args.n:
         raise SystemExit(f"FAIL: the sink received {received} of {args.n} messages")
 
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    name: {"cpu_us": cpu / args.n * 1e6, "wall_us": wall / args.n * 1e6}
+                    for name, (wall, cpu) in results.items()
+                }
+            )
+        )
+        return
     print(f"Django's mail API alone, {args.n:,} messages, one thread:")
     print(f"{'backend':8} {'CPU us/msg':>11} {'wall us/msg':>12} {'CPU s floor':>12}")
     for name, (wall, cpu) in results.items():

@@ -14,7 +14,6 @@ FAIL instead of figures. Results go to bench/results/delivery.{json,md}.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -40,23 +39,21 @@ from bench.report import (  # noqa: E402
     notes,
     print_table,
 )
+from bench.systems import (  # noqa: E402, F401 (venv_python: bench/scaling.py)
+    REQUIREMENTS,
+    driver,
+    driver_env,
+    driver_system,
+    tree_of,
+    venv_python,
+)
 from bench.workload import address  # noqa: E402
 
-COMMON = ["dj-database-url>=2.1", "psycopg[binary]>=3.1"]
-REQUIREMENTS = {
-    "notify_admin": ["-e", str(REPO), *COMMON],
-    # Pinned as PEERS.md describes: it resolves exponent_server_sdk 0.3.1.
-    "dns": [
-        "Django>=5.2,<5.3",
-        "django-notification-system==1.5.3",
-        "twilio>=9,<10",
-        *COMMON,
-    ],
-    "post_office": ["Django>=5.2,<5.3", "django-post-office>=3.12,<4", *COMMON],
-}
 PEERS = ["dns", "post_office"]
 LABELS = {
     "notify_admin": "notify_admin",
+    # notify_admin at the commit a change started from (bench/before.py).
+    "before": "notify_admin before",
     "dns": "django-notification-system 1.5.3",
     "post_office": "django-post-office 3.x",
 }
@@ -89,25 +86,12 @@ class Row:
     status: str = "ok"
     note: str = ""
     configuration: str = ""
+    processes: int = 1
+    #: The delivery process's user+sys CPU (its children's too), median.
+    cpu_seconds: float | None = None
 
 
 # -- virtualenvs ---------------------------------------------------------------
-
-
-def venv_python(system):
-    python = VENVS / system / "bin" / "python"
-    marker = VENVS / system / ".requirements"
-    wanted = hashlib.sha256(json.dumps(REQUIREMENTS[system]).encode()).hexdigest()
-    if python.exists() and marker.exists() and marker.read_text() == wanted:
-        return python
-    print(f"  installing {system} into {VENVS / system} ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--clear", VENVS / system], check=True
-    )
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, *REQUIREMENTS[system]], check=True)
-    marker.write_text(wanted)
-    return python
 
 
 # -- databases -----------------------------------------------------------------
@@ -148,40 +132,36 @@ def fresh_database(system, database):
     return f"{PG_URL}/{name}"
 
 
-def driver(python, system, *args, url, env=None, capture=False):
-    full_env = {**os.environ, **(env or {}), "BENCH_DATABASE_URL": url}
-    full_env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run(
-        [python, BENCH / "driver.py", system, *args],
-        check=True,
-        env=full_env,
-        cwd=REPO,
-        capture_output=capture,
-        text=True,
-    )
-
-
 # -- one measurement ------------------------------------------------------------
 
 
-def timed_delivery(python, system, url, env, outbox, counts, channel):
+def timed_delivery(
+    python, system, url, env, outbox, counts, channel, processes=1, usage_out=None
+):
     """Run the delivery command as a process; return (seconds, peak RSS in MB).
 
     The process counts its own SQL statements (an execute wrapper on every
     connection: about a microsecond a statement, noise beside the statement).
+    ``usage_out``, a list, gets the process's user+sys CPU (children included).
     """
-    full_env = {**os.environ, **env, "BENCH_DATABASE_URL": url}
-    full_env.pop("DJANGO_SETTINGS_MODULE", None)
-    args = [python, BENCH / "driver.py", system, "deliver"]
+    full_env = driver_env(system, env, url)
+    args = [python, BENCH / "driver.py", driver_system(system), "deliver"]
     args += ["--outbox", outbox, "--count-sql", counts, "--channel", channel]
+    if processes > 1:
+        args += ["--processes", str(processes)]
     # Its log (post-office logs every batch) goes to a file, as under cron,
     # not to this terminal; it is shown when the process fails.
     log = WORK / f"{system}.deliver.log"
     with open(log, "wb") as stderr:
         start = time.perf_counter()
-        process = subprocess.Popen(args, env=full_env, cwd=REPO, stderr=stderr)
+        process = subprocess.Popen(
+            args, env=full_env, cwd=tree_of(system), stderr=stderr
+        )
         _pid, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
+    if usage_out is not None:
+        # wait4 reports the children the process waited for, too.
+        usage_out.append(usage.ru_utime + usage.ru_stime)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         tail = log.read_text(errors="replace")[-2000:]
@@ -191,8 +171,11 @@ def timed_delivery(python, system, url, env, outbox, counts, channel):
 
 
 def check_exactly_once(python, system, url, channel, n, received):
+    """What went wrong, or "". ``received`` None: nothing to compare on the
+    provider's side (a locmem outbox lives in each delivery process), only
+    the rows."""
     expected = Counter(address(channel, i) for i in range(n))
-    got = Counter(received)
+    got = Counter(expected if received is None else received)
     missing = sum((expected - got).values())
     duplicates = sum((got - expected).values())
     stats = json.loads(driver(python, system, "stats", url=url, capture=True).stdout)
@@ -207,11 +190,21 @@ def check_exactly_once(python, system, url, channel, n, received):
     return "; ".join(problems)
 
 
-def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
+def measure(
+    system,
+    database,
+    channel_name,
+    latency,
+    n,
+    repeats,
+    slow_seconds,
+    processes=1,
+    env=None,
+):
     channel, transport, _ = CHANNELS[channel_name]
-    row = Row(LABELS[system], database, channel_name, latency, n)
+    row = Row(LABELS[system], database, channel_name, latency, n, processes=processes)
     python = venv_python(system)
-    times, rss = [], []
+    times, rss, cpus = [], [], []
     try:
         for _ in range(repeats):
             if times and times[0] > slow_seconds:
@@ -225,11 +218,20 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             counts = WORK / f"{system}.sql.json"
             with start_fake(channel, transport, latency) as fake:
                 seconds, peak = timed_delivery(
-                    python, system, url, fake.env, outbox, counts, channel
+                    python,
+                    system,
+                    url,
+                    {**fake.env, **(env or {})},
+                    outbox,
+                    counts,
+                    channel,
+                    processes,
+                    cpus,
                 )
                 received = fake.received()
             if transport == "locmem":
-                received = json.loads(outbox.read_text())
+                # Several processes: each had its own outbox; rows only.
+                received = json.loads(outbox.read_text()) if processes == 1 else None
             problem = check_exactly_once(python, system, url, channel, n, received)
             if problem:
                 row.status, row.note = "FAIL", problem
@@ -242,11 +244,16 @@ def measure(system, database, channel_name, latency, n, repeats, slow_seconds):
             rss.append(own / 1024 if own else peak)
             statements = counted["statements"]
             row.configuration = counted.get("configuration", "")
-            row.statements_per_notification = round(statements / n, 4)
+            if processes > 1:
+                row.configuration += f"; --processes {processes}"
+            else:
+                # Children count their own statements, not reported here.
+                row.statements_per_notification = round(statements / n, 4)
     except (RuntimeError, subprocess.CalledProcessError) as err:
         row.status, row.note = "FAIL", str(err)[:200]
         return row
     row.repetitions = len(times)
+    row.cpu_seconds = round(statistics.median(cpus), 3)
     row.seconds = round(statistics.median(times), 3)
     row.per_second = round(n / row.seconds, 1)
     row.peak_rss_mb = round(max(rss), 1)

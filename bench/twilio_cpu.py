@@ -12,6 +12,9 @@ counted. Modes, each over the same N messages:
   of the engine's BATCH_SIZE, requests in flight as configured) on
   notifications built in memory; this process's user+sys CPU (``getrusage``,
   every thread) and wall time over the sends.
+- ``channel-one-batch``: the same, all N messages in one ``send_batch``: no
+  batch boundary, where the requests in flight drain before the next batch
+  (what ``channel`` loses to them is the difference).
 - ``threaded``: the same messages through the SDK's threaded client
   (``TwilioHttpClient``, requests), one Client and one pooled session for the
   run, as many threads as the channel has requests in flight: the channel's
@@ -104,6 +107,12 @@ def channel_mode(rows):
         for start in range(0, len(rows), size):
             outcomes.update(channel.send_batch(rows[start : start + size]))
     return outcomes
+
+
+def channel_one_batch_mode(rows):
+    channel = run_channel()
+    with channel:
+        return channel.send_batch(rows)
 
 
 def threaded_mode(rows, trust_env=True, sequential=False):
@@ -230,7 +239,7 @@ def main():
         "--modes",
         nargs="+",
         default=["channel", "threaded", "threaded-noenv", "run"],
-        choices=["channel", "threaded", "threaded-noenv", "run"],
+        choices=["channel", "channel-one-batch", "threaded", "threaded-noenv", "run"],
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--top", type=int, default=25)
@@ -248,6 +257,8 @@ def main():
     for mode in args.modes:
         if mode == "channel":
             in_process("channel", channel_mode, args.n, args.latency)
+        elif mode == "channel-one-batch":
+            in_process("one-batch", channel_one_batch_mode, args.n, args.latency)
         elif mode == "threaded":
             in_process(mode, threaded_mode, args.n, args.latency)
         elif mode == "threaded-noenv":

@@ -31,7 +31,21 @@ class NotifyAdminConfig(AppConfig):
 
         # After the admin autodiscovery, so the host project's own user admin
         # (registered by any installed app) is the one that gets the actions.
-        if apps.is_installed("django.contrib.admin"):
+        # An admin that discovers its modules later (SimpleAdminConfig, such
+        # as the console's) calls extend_user_admin() itself once it has.
+        if apps.is_installed("django.contrib.admin") and discovers_at_setup():
             from .admin.users import extend_user_admin
 
             extend_user_admin()
+
+
+def discovers_at_setup():
+    """Whether the installed admin imports the apps' admin modules during
+    ``django.setup()`` (Django's default AdminConfig does)."""
+    from django.contrib.admin.apps import AdminConfig
+
+    return any(
+        isinstance(config, AdminConfig)
+        for config in apps.get_app_configs()
+        if config.name == "django.contrib.admin"
+    )

@@ -18,3 +18,8 @@ if os.environ.get("BENCH_TWILIO_URL"):
     ]
 if os.environ.get("BENCH_EXPO_HOST"):
     NOTIFICATION_SYSTEM_TARGETS["expo"]["host"] = os.environ["BENCH_EXPO_HOST"]
+if os.environ.get("BENCH_EMAIL_CONCURRENCY"):
+    # Connections (threads) a batch of email is sent over (default 4).
+    NOTIFICATION_SYSTEM_TARGETS["email"]["concurrency"] = int(
+        os.environ["BENCH_EMAIL_CONCURRENCY"]
+    )

@@ -13,6 +13,8 @@ out. Leaving the pipeline closes the run's channels.
 """
 
 import logging
+import sys
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -26,6 +28,27 @@ from .leases import LeaseKeeper
 
 logger = logging.getLogger("notify_admin.delivery")
 
+SWITCH_INTERVAL = 0.0005
+# Runs in progress in this process (threads may run several at once), and
+# the switch interval to restore when the last one ends.
+_switch = {"runs": 0, "previous": None}
+_switch_lock = threading.Lock()
+
+
+def shorten_switch_interval():
+    with _switch_lock:
+        if _switch["runs"] == 0:
+            _switch["previous"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch["previous"], SWITCH_INTERVAL))
+        _switch["runs"] += 1
+
+
+def restore_switch_interval():
+    with _switch_lock:
+        _switch["runs"] -= 1
+        if _switch["runs"] == 0:
+            sys.setswitchinterval(_switch["previous"])
+
 
 class Pipeline:
     def __init__(self, result, cutoff, channels, progress=None):
@@ -38,6 +61,7 @@ class Pipeline:
 
     def __enter__(self):
         self.sender = ThreadPoolExecutor(1, thread_name_prefix="notify-admin-send")
+        shorten_switch_interval()
         return self
 
     def add(self, token, rows):
@@ -83,6 +107,7 @@ class Pipeline:
             # opened any (connections are per thread).
             self.sender.submit(connections.close_all)
             self.sender.shutdown(wait=True)
+            restore_switch_interval()
             self.channels.close()
 
     def wait_for_sent(self):

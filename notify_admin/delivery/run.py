@@ -19,7 +19,7 @@ from django.utils import timezone
 from .. import conf
 from ..channels.outcome import describe_error
 from ..channels.registry import get_channel
-from ..models import DeliveryRun
+from ..models import DeliveryRun, NotificationCount
 from . import claims
 from .logs import log_event
 from .pipeline import Pipeline
@@ -62,7 +62,11 @@ def deliver_due(
     )
     # Rows of unconfigured targets: every due one, claimed by this run or not.
     waiting = functools.partial(claims.count_due_of_modules, cutoff, target)
-    return execute(source, cutoff, channels, batches, result, progress, waiting)
+    result = execute(source, cutoff, channels, batches, result, progress, waiting)
+    if result.claimed:
+        # The dashboard's counts, appended to by this run: one row per group.
+        NotificationCount.objects.compact()
+    return result
 
 
 def send_now(queryset, *, source="admin", batch_size=None, progress=None):
@@ -146,15 +150,13 @@ def execute(source, cutoff, channels, batches, result, progress=None, waiting=No
     ``waiting(module_names)``, if given, counts the rows left for the targets
     found not configured (else the rows handed back are counted).
     """
-    run = DeliveryRun.objects.create(
-        source=source, host=socket.gethostname()[:255], pid=os.getpid()
-    )
-    result.started(run.pk)
+    run = RunRow(source)
     started = time.monotonic()
     error, waited = "", None
     try:
         with Pipeline(result, cutoff, channels, progress) as pipeline:
             for token, rows in batches:
+                run.write(result)
                 pipeline.add(token, rows)
         if channels.not_configured and waiting is not None:
             waited = waiting(list(channels.not_configured))
@@ -167,24 +169,53 @@ def execute(source, cutoff, channels, batches, result, progress=None, waiting=No
     return result
 
 
+class RunRow:
+    """A run's DeliveryRun row, written when its first batch is claimed (its
+    attempts point at it, and a page can follow it while it runs), or in one
+    INSERT when the run ends without a batch: a cron run with nothing due
+    writes one statement, not two (the row is what says the cron is alive)."""
+
+    def __init__(self, source):
+        self.source = source
+        self.started_at = timezone.now()
+        self.pk = None
+
+    def fields(self):
+        return {
+            "source": self.source,
+            "host": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+        }
+
+    def write(self, result):
+        if self.pk is None:
+            self.pk = DeliveryRun.objects.create(**self.fields()).pk
+            result.started(self.pk)
+
+
 def finish_run(run, result, error=""):
-    log_event(
-        logger,
-        logging.ERROR if error else logging.INFO,
-        "run finished",
-        run_id=run.pk,
-        source=run.source,
-        **result.run_counts(),
-        not_configured=result.not_configured,
-        seconds=result.seconds,
-        error=error,
-    )
     try:
-        DeliveryRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(), error=error, **result.run_counts()
-        )
+        ending = {"finished_at": timezone.now(), "error": error, **result.run_counts()}
+        if run.pk is None:
+            run.pk = DeliveryRun.objects.create(**run.fields(), **ending).pk
+            result.started(run.pk)
+        else:
+            DeliveryRun.objects.filter(pk=run.pk).update(**ending)
     except Exception:
         if not error:
             raise
         # The database itself failed; the original error says more.
         logger.exception("Could not record the end of delivery run %s", run.pk)
+    finally:
+        log_event(
+            logger,
+            logging.ERROR if error else logging.INFO,
+            "run finished",
+            run_id=run.pk,
+            source=run.source,
+            **result.run_counts(),
+            not_configured=result.not_configured,
+            seconds=result.seconds,
+            error=error,
+        )

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..delivery.claims import claim_rows, lease_until
-from ..models import DeliveryAttempt, Notification
+from ..models import DeliveryAttempt, Notification, NotificationTarget
 from . import recording
 from .channels import receipt_channels
 
@@ -99,7 +99,12 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
     """What ``check_receipts`` and ``process_notifications`` run."""
     now = now or timezone.now()
     result = ReceiptResult()
+    in_use = channels_with_records()
     for module_name, channel in receipt_channels():
+        if module_name not in in_use:
+            # Nobody has an address there: nothing was sent to ask about,
+            # and opening the channel would import its SDK at every run.
+            continue
         result.unconfirmed += mark_unconfirmed(
             [module_name], now, channel.receipt_lifetime
         )
@@ -109,6 +114,15 @@ def check_receipts(*, now=None, batch_size=MAX_RECEIPT_IDS, limit=None):
         with channel:
             check_channel(module_name, channel, now, batch_size, limit, result)
     return result
+
+
+def channels_with_records():
+    """The module names whose target has records at all: one query."""
+    return set(
+        NotificationTarget.objects.filter(user_records__isnull=False)
+        .values_list("notification_module_name", flat=True)
+        .distinct()
+    )
 
 
 def mark_unconfirmed(module_names, now, lifetime=RECEIPT_LIFETIME):

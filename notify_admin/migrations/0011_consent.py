@@ -11,7 +11,7 @@ import notify_admin.models.recipient_settings
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify_admin", "0009_notification_templates"),
+        ("notify_admin", "0013_notificationcount"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,6 +5,7 @@ from .delivery_attempt import DeliveryAttempt
 from .delivery_run import DeliveryRun
 from .inbound_message import InboundMessage
 from .notification import Notification
+from .notification_count import NotificationCount
 from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
 from .provider_event import ProviderEvent
@@ -22,6 +23,7 @@ __all__ = [
     "InboundMessage",
     "Notification",
     "NotificationCategory",
+    "NotificationCount",
     "NotificationOptOut",
     "NotificationPreference",
     "NotificationTarget",

@@ -171,6 +171,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-scheduled_delivery"]
         indexes = [
+            # On PostgreSQL migration 0013 adds the lease to this index
+            # (INCLUDE, which SQLite has not): the dashboard's "due now" is
+            # counted from the index alone.
             models.Index(
                 fields=["scheduled_delivery"],
                 name="notify_admin_due_idx",

@@ -38,6 +38,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from notify_admin.csp import CONSOLE_POLICY
+from notify_admin.site.log import configure as configure_logging
 
 BASE_DIR = Path(
     os.environ.get("NOTIFY_ADMIN_HOME", Path(__file__).resolve().parents[2])
@@ -85,7 +86,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its modules imported by the URLconf rather than at
+    # start-up: a delivery run from cron never loads them (site/apps.py).
+    "notify_admin.site.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -264,6 +267,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"notify_admin": {"handlers": ["console"], "level": "INFO"}},
 }
+# Django's default logging, applied here with a mail_admins handler that
+# imports the error reporter when it first mails one (site/log.py): start-up
+# of a delivery run does not pay for the URL resolver and template engine.
+LOGGING_CONFIG = None
+configure_logging(LOGGING)
 
 # CSV import/export (django-import-export): importing and exporting need the
 # models' own permissions (notify_admin.import_targetuserrecord,

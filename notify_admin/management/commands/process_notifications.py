@@ -16,6 +16,20 @@ from ...runner import Runner
 # Problems of one target only: its rows are left unsent (or failed, for an
 # unknown channel) at send time, so they must not stop everything else.
 PER_TARGET_CHECKS = {"notify_admin.E010", "notify_admin.E011", "notify_admin.E012"}
+# Checks of what serves pages, which a delivery run never does, and of other
+# management commands: they import the URLconf, every ModelAdmin and the
+# migration autodetector (a third of a run's start-up), and a broken admin
+# page must not stop delivery. `manage.py check` and runserver run them.
+PAGE_CHECK_TAGS = {
+    checks.Tags.admin,
+    checks.Tags.urls,
+    checks.Tags.templates,
+    checks.Tags.staticfiles,
+    # Django 5.2+: migrate and makemigrations use the same autodetector.
+    getattr(checks.Tags, "commands", "commands"),
+}
+# Untagged, but of the request pipeline too: it imports every middleware.
+PAGE_CHECKS = {"django.contrib.auth.checks.check_middleware"}
 
 
 class Command(BaseCommand):
@@ -81,7 +95,7 @@ class Command(BaseCommand):
             raise CommandError(f"Could not deliver notifications: {err}") from err
 
     def check_configuration(self):
-        problems = [e for e in checks.run_checks() if not e.is_silenced()]
+        problems = [e for e in delivery_checks() if not e.is_silenced()]
         for problem in problems:
             if problem.id in PER_TARGET_CHECKS:
                 self.stderr.write(f"{problem.id}: {problem.msg}")
@@ -144,6 +158,19 @@ class Command(BaseCommand):
         except (DatabaseError, ImproperlyConfigured) as err:
             raise CommandError(f"Could not list due notifications: {err}") from err
         self.stdout.write(f"Would send {count} notification(s); nothing was changed.")
+
+
+def delivery_checks():
+    """Every registered system check (untagged ones too) but those of pages."""
+    problems = []
+    for check in checks.registry.registry.get_checks():
+        name = f"{check.__module__}.{check.__qualname__}"
+        if name in PAGE_CHECKS or not PAGE_CHECK_TAGS.isdisjoint(
+            getattr(check, "tags", ())
+        ):
+            continue
+        problems.extend(check(app_configs=None, databases=None))
+    return problems
 
 
 def describe(notification, preview):
