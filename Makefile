@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py loaddata fixtures/demo.json
+	$(DEMO_ENV) $(PY) manage.py loaddata fixtures/demo.json fixtures/demo_consent.json
 	$(DEMO_ENV) $(PY) manage.py loaddata fixtures/demo_templates.json
 	$(DEMO_ENV) $(PY) manage.py shell < fixtures/refresh_demo_dates.py
 	@echo ""

@@ -13,11 +13,15 @@ class NotifyAdminConfig(AppConfig):
         # Registering checks here (not at import) keeps settings access lazy.
         from . import checks  # noqa: F401
         from .channels.targets import on_post_migrate
+        from .consent import checks as consent_checks
+        from .consent import snapshot as consent_snapshot
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
         from .rendering import hook_check
 
         feedback_checks.register()
+        consent_checks.register()
+        consent_snapshot.connect()
         hook_check.register()
         feedback_email.connect()
         # Every migrate creates the target of a built-in channel that has none.

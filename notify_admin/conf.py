@@ -121,3 +121,28 @@ def health_limits():
     limits = {"due_age": 600, "run_age": 900}
     limits.update(get_setting("HEALTH_LIMITS", {}) or {})
     return limits
+
+
+# -- consent: categories, quiet hours -------------------------------------------
+
+#: The category of notifications created without one.
+DEFAULT_CATEGORY = "general"
+
+
+def default_category_key():
+    """The key of the category a notification without one belongs to."""
+    return str(get_setting("DEFAULT_CATEGORY", DEFAULT_CATEGORY) or "")
+
+
+def quiet_hours_default():
+    """``NOTIFICATION_SYSTEM_QUIET_HOURS``: the site's default time zone and
+    quiet hours, ``{"time_zone": ..., "start": "HH:MM", "end": "HH:MM"}``
+    (any key may be left out; None: no quiet hours)."""
+    return get_setting("QUIET_HOURS", None)
+
+
+def quiet_hours_hook():
+    """``NOTIFICATION_SYSTEM_QUIET_HOURS_HOOK``: the dotted path of a
+    callable ``(user_ids) -> {user_id: QuietHours or None}`` (None: the
+    recipients' RecipientSettings rows)."""
+    return get_setting("QUIET_HOURS_HOOK", None)

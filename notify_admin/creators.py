@@ -23,6 +23,7 @@ from .channels.registry import find_module, get_channel
 from .exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from .models import (
     Notification,
+    NotificationCategory,
     NotificationOptOut,
     NotificationTarget,
     TargetUserRecord,
@@ -40,11 +41,14 @@ def create_notification(
     max_retries=3,
     quiet=False,
     extra=None,
+    category=None,
 ):
     """Create one notification per active record of ``user`` in ``target``.
 
     ``target`` is a NotificationTarget, a target name, or None for every active
-    record of the user. Raises UserIsOptedOut / UserHasNoTargetRecords /
+    record of the user. ``category`` is a NotificationCategory or its key
+    (None: the default category); an unknown key raises
+    NotificationsNotCreated. Raises UserIsOptedOut / UserHasNoTargetRecords /
     NotificationsNotCreated unless ``quiet`` (then returns ``[]``). Calling it
     twice with the same arguments creates no duplicate: the existing rows are
     returned.
@@ -59,6 +63,12 @@ def create_notification(
             if quiet:
                 return []
             raise
+    try:
+        category = _resolve_category(category)
+    except NotificationsNotCreated:
+        if quiet:
+            return []
+        raise
     return _create(
         user,
         list(records),
@@ -69,7 +79,20 @@ def create_notification(
         max_retries=max_retries,
         quiet=quiet,
         extra=extra,
+        category=category,
     )
+
+
+def _resolve_category(category):
+    if category is None or isinstance(category, NotificationCategory):
+        return category
+    found = NotificationCategory.objects.filter(key=str(category)).first()
+    if found is None:
+        raise NotificationsNotCreated(
+            f"Notifications could not be created: no category with the key "
+            f"{str(category)[:100]!r}."
+        )
+    return found
 
 
 def create_for_module(module_name, user, title, body, **kwargs):
@@ -147,6 +170,7 @@ def _create(
     max_retries=3,
     quiet=False,
     extra=None,
+    category=None,
 ):
     try:
         if NotificationOptOut.objects.filter(user=user, active=True).exists():
@@ -163,6 +187,7 @@ def _create(
             scheduled_delivery=scheduled_delivery,
             retry_time_interval=retry_time_interval,
             max_retries=max_retries,
+            category=category,
         )
     except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated):
         if quiet:
@@ -213,7 +238,9 @@ def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
     # naming the field, not a DataError or IntegrityError from the database.
     notification.clean_fields(exclude=["user_target"])
     notification.clean_values()
-    same = Notification.objects.filter(user_target=record, title=title, body=body)
+    same = Notification.objects.filter(
+        user_target=record, title=title, body=body, category=fields.get("category")
+    )
     if scheduled_delivery is None:
         # "Now" differs on every call: an open row with the same content is the
         # one an earlier identical call created.

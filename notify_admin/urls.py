@@ -10,6 +10,7 @@ status callback at ``webhooks/twilio/status/`` among them.
 from django.urls import path
 
 from . import background
+from .consent import views as consent
 from .feedback import webhooks
 from .monitoring import views as monitoring
 
@@ -23,6 +24,9 @@ urlpatterns = [
         background.progress,
         name="background-send",
     ),
+    # Recipients' signed links (no login): one-click unsubscribe, preferences.
+    path("unsubscribe/<str:token>/", consent.unsubscribe_view, name="unsubscribe"),
+    path("preferences/<str:token>/", consent.preferences_view, name="preferences"),
     path(
         "webhooks/<slug:module_name>/<slug:slug>/",
         webhooks.receive,

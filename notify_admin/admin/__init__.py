@@ -1,11 +1,15 @@
 """Django admin for notify_admin: one module per ModelAdmin."""
 
+from .category import NotificationCategoryAdmin
+from .consent_log import ConsentChangeAdmin, InboundMessageAdmin
 from .delivery_run import DeliveryRunAdmin
 from .notification import NotificationAdmin
 from .opt_out import NotificationOptOutAdmin
+from .preference import NotificationPreferenceAdmin
 from .target import NotificationTargetAdmin
 from .target_user_record import TargetUserRecordAdmin
 from .template import NotificationTemplateAdmin
+from .timing import BlackoutPeriodAdmin, RecipientSettingsAdmin
 from .users import extend_user_admin
 
 # Also here: if django.contrib.admin is listed after notify_admin, the admin
@@ -13,7 +17,13 @@ from .users import extend_user_admin
 extend_user_admin()
 
 __all__ = [
+    "BlackoutPeriodAdmin",
+    "ConsentChangeAdmin",
+    "InboundMessageAdmin",
+    "RecipientSettingsAdmin",
     "DeliveryRunAdmin",
+    "NotificationCategoryAdmin",
+    "NotificationPreferenceAdmin",
     "NotificationAdmin",
     "NotificationOptOutAdmin",
     "NotificationTargetAdmin",

@@ -42,6 +42,7 @@ class DeliveryRunAdmin(GuardedActionsMixin, admin.ModelAdmin):
         "failed",
         "inactive",
         "opted_out",
+        "deferred",
         "unsent_display",
         "error",
     ]

@@ -92,24 +92,56 @@ class RunFilter(admin.SimpleListFilter):
 
 
 class OptedOutFilter(admin.SimpleListFilter):
-    """Tells a staff cancellation (Cancel action) from a user's opt-out: both
-    leave the row OPTED_OUT, the seed's status for "never to be sent"."""
+    """Tells a staff cancellation (Cancel action) from the recipient's wishes:
+    all leave the row OPTED_OUT, the seed's status for "never to be sent";
+    ``opted_out_reason`` says which wish (opt-out, preference, category
+    default, SMS STOP)."""
 
     title = _("opted out or cancelled")
     parameter_name = "opted_out"
+    REASONS = {
+        "opt_out": _("… by the user's opt-out"),
+        "preference": _("… by a preference"),
+        "category": _("… by the category's default"),
+        "channel": _("… by the address (SMS STOP)"),
+    }
 
     def lookups(self, request, model_admin):
         return [
-            ("user", _("Opted out by the user")),
+            ("user", _("Not sent: the user's wish")),
+            *self.REASONS.items(),
             ("cancelled", _("Cancelled by staff")),
         ]
 
     def queryset(self, request, queryset):
         value = self.value()
+        not_cancelled = queryset.filter(status="OPTED_OUT", cancelled_at__isnull=True)
         if value == "user":
-            return queryset.filter(status="OPTED_OUT", cancelled_at__isnull=True)
+            return not_cancelled
+        if value in self.REASONS:
+            return not_cancelled.filter(opted_out_reason=value)
         if value == "cancelled":
             return queryset.filter(status="OPTED_OUT", cancelled_at__isnull=False)
+        return queryset
+
+
+class DeferredFilter(admin.SimpleListFilter):
+    """Open rows held by quiet hours or a blackout period."""
+
+    title = _("deferred")
+    parameter_name = "deferred"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("quiet_hours", _("By quiet hours")),
+            ("blackout", _("By a blackout period")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("quiet_hours", "blackout"):
+            return queryset.open().filter(
+                deferral_reason=self.value(), deferred_until__isnull=False
+            )
         return queryset
 
 

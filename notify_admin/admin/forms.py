@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ..channels.registry import available_module_names
-from ..models import Notification, NotificationTarget
+from ..models import Notification, NotificationCategory, NotificationTarget
 from ..validators import validate_extra_template, validate_json_depth
 
 
@@ -92,6 +92,16 @@ class ComposeForm(forms.Form):
         required=False,
         empty_label=_("All active targets of each user"),
     )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=NotificationCategory.objects.all(),
+        required=False,
+        empty_label=_("The default category"),
+        help_text=_(
+            "Users who turned the category off on a channel do not get it there; "
+            "critical categories always go, at once."
+        ),
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 5}))
     scheduled_delivery = forms.SplitDateTimeField(
@@ -164,6 +174,7 @@ class NotificationForm(forms.ModelForm):
         model = Notification
         fields = [
             "user_target",
+            "category",
             "title",
             "body",
             "extra",

@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.forms import ImportForm
 
-from ..imports.columns import COLUMNS, check_columns, get_import_user_field
+from ..imports.columns import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    check_columns,
+    get_import_user_field,
+)
 from ..imports.formats import FORMATS, ImportFileError
 from .import_confirm import RecordConfirmImportForm, confirm_problem
 
@@ -47,6 +52,9 @@ class RecordImportForm(ImportForm):
         choices=USER_FIELD_CHOICES,
     )
     field_order = ["resource", "import_file", "format", "user_field"]
+    #: The file's columns (all, and those it must have).
+    columns = COLUMNS
+    required_columns = REQUIRED_COLUMNS
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
@@ -64,7 +72,9 @@ class RecordImportForm(ImportForm):
         data = b"".join(upload.chunks())
         try:
             dataset = self.import_formats[int(fmt)]().create_dataset(data)
-            self.ignored_columns = check_columns(dataset)
+            self.ignored_columns = check_columns(
+                dataset, self.required_columns, self.columns
+            )
         except ImportFileError as err:
             self.add_error("import_file", str(err))
             return cleaned
@@ -115,6 +125,8 @@ class RecordImportMixin:
 
     import_template_name = "admin/notify_admin/targetuserrecord/import.html"
     import_form_class = RecordImportForm
+    #: The header line of the template CSV offered on the import page.
+    import_columns = COLUMNS
     confirm_form_class = RecordConfirmImportForm
     # Read bytes, let the format detect the encoding (formats.decode).
     from_encoding = None
@@ -214,7 +226,8 @@ class RecordImportMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         response = HttpResponse(
-            ",".join(COLUMNS) + "\r\n", content_type="text/csv; charset=utf-8"
+            ",".join(self.import_columns) + "\r\n",
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = (
             f'attachment; filename="{self.opts.model_name}-template.csv"'

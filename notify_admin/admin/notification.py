@@ -16,9 +16,11 @@ from ..models import DeliveryAttempt, Notification
 from .change_page import NotificationChangePageMixin
 from .columns import CompactTimeColumnsMixin
 from .compose import measure_view
+from .consent_state import ConsentStateMixin, short_state
 from .display import cancellation_text, error_words, is_cancelled, when
 from .feedback import ATTEMPT_FIELDS, ConfirmationFilter, ProviderEventInline
 from .filters import (
+    DeferredFilter,
     DueFilter,
     OptedOutFilter,
     RunFilter,
@@ -67,6 +69,7 @@ class DeliveryAttemptInline(ReadOnlyInline):
 
 @admin.register(Notification)
 class NotificationAdmin(
+    ConsentStateMixin,
     NotificationChangePageMixin,
     NotificationSearchMixin,
     CompactTimeColumnsMixin,
@@ -104,11 +107,19 @@ class NotificationAdmin(
             datetime_range_filter(_("attempted delivery (range)")),
         ),
         OptedOutFilter,
+        DeferredFilter,
+        "category",
         RunFilter,
     ]
     list_select_related = ["user_target__user", "user_target__target", "cancelled_by"]
     autocomplete_fields = ["user_target"]
-    readonly_fields = ["preview", "template_version_link", "created", "modified"]
+    readonly_fields = [
+        "consent_state",
+        "preview",
+        "template_version_link",
+        "created",
+        "modified",
+    ]
     inlines = [DeliveryAttemptInline, ProviderEventInline]
     actions = NOTIFICATION_ACTIONS
     # Large tables: no second COUNT(*) of the whole table under a filtered list,
@@ -209,10 +220,13 @@ class NotificationAdmin(
                 gettext("Cancelled by %(user)s") % {"user": who},
                 gettext("at %(time)s") % {"time": when(obj.cancelled_at)},
             )
+        # Why a row was not sent, or until when it waits, under its status.
+        state = short_state(obj)
         return format_html(
-            '<span class="na-status na-status--{}">{}</span>',
+            '<span class="na-status na-status--{}">{}</span>{}',
             obj.status,
             obj.get_status_display(),
+            format_html('<span class="na-reason">{}</span>', state) if state else "",
         )
 
     @admin.display(description=_("retries"), ordering="retry_attempts")

@@ -67,6 +67,11 @@ def totals_message(label, result, unsent=None):
     if unsent is None:
         # No selection kept (a run of process_notifications).
         parts.append(_("%(n)d opted out") % {"n": counts["opted_out"]})
+        if counts.get("deferred"):
+            parts.append(
+                _("%(n)d deferred (quiet hours or a blackout period)")
+                % {"n": counts["deferred"]}
+            )
         if counts.get("not_configured"):
             parts.append(
                 _("%(n)d not sent (provider not configured)")

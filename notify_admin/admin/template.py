@@ -23,6 +23,7 @@ from ..rendering import content_of, parts_of
 from ..rendering.content import CONTENT_FIELDS
 from ..rendering.languages import choose, normalise
 from . import template_history, template_send_test
+from .category import critical_badge
 from .guards import GuardedActionsMixin
 from .import_export_admin import LoggedExportMixin
 from .template_forms import NotificationTemplateForm, language_choices, version_language
@@ -71,11 +72,14 @@ class NotificationTemplateAdmin(
     list_display = [
         "name",
         "key",
+        "category_display",
         "channels_display",
         "languages_display",
         "modified",
     ]
     search_fields = ["key", "name", "description"]
+    list_filter = ["category"]
+    list_select_related = ["category"]
     ordering = ["name", "key"]
     # Deleting is from the change page, and only for a template never sent.
     actions = None
@@ -87,7 +91,7 @@ class NotificationTemplateAdmin(
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["key", "name", "description"]}),
+            (None, {"fields": ["key", "name", "description", "category"]}),
             (_("Content"), {"fields": CONTENT_FIELDSET}),
             (
                 _("Preview"),
@@ -124,6 +128,13 @@ class NotificationTemplateAdmin(
         for obj in changelist.result_list:
             obj._na_current = versions.get(obj.pk, {})
         return changelist
+
+    @admin.display(description=_("category"), ordering="category__name")
+    def category_display(self, obj):
+        """The category (critical ones marked), or the default one."""
+        if obj.category is None:
+            return gettext("(default)")
+        return format_html("{} {}", obj.category.name, critical_badge(obj.category))
 
     @admin.display(description=_("channels"))
     def channels_display(self, obj):

@@ -106,7 +106,7 @@ class NotificationTemplateForm(forms.ModelForm):
 
     class Meta:
         model = NotificationTemplate
-        fields = ["key", "name", "description", "example_personalisation"]
+        fields = ["key", "name", "description", "category", "example_personalisation"]
         field_classes = {"example_personalisation": BoundedJSONField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),

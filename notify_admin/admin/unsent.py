@@ -32,6 +32,20 @@ REASONS = {
         _("The provider is not configured (set %(missing)s)."),
     ),
     "user_opted_out": (_("Not sent"), _("The user opted out of notifications.")),
+    # Consent (notify_admin.consent): decided when the run claimed the row.
+    "preference": (
+        _("Not sent"),
+        _("The user turned %(category)s off on %(channel)s."),
+    ),
+    "category": (
+        _("Not sent"),
+        _("%(category)s is off by default on %(channel)s."),
+    ),
+    "channel": (_("Not sent"), _("The address opted out (SMS STOP).")),
+    "deferred": (
+        _("Deferred"),
+        _("Held by %(why)s until %(time)s; no retry spent."),
+    ),
     "cancelled": (_("Not sent"), _("Cancelled by %(user)s at %(time)s.")),
     "delivered": (_("Skipped"), _("Already delivered.")),
     "in_flight": (_("Skipped"), _("Another run is sending it right now.")),
@@ -92,13 +106,30 @@ def cancelled_params(notification):
     }
 
 
-def why_not_sent(notification, now, missing_settings):
+def why_not_sent(notification, now, missing_settings, categories=None):
     """The reason code and parameters for a row a run did not attempt
     (``notification`` annotated ``with_opt_out()``, as it is after the run)."""
     if notification.status == Notification.OPTED_OUT and notification.cancelled_at:
         return "cancelled", cancelled_params(notification)
+    if (
+        notification.status == Notification.OPTED_OUT
+        and not notification.user_opted_out
+    ):
+        consent = consent_reason(notification, categories)
+        if consent is not None:
+            return consent
     if notification.user_opted_out or notification.status == Notification.OPTED_OUT:
         return "user_opted_out", {}
+    if (
+        notification.status in Notification.OPEN_STATUSES
+        and notification.deferred_until
+        and notification.deferred_until > now
+        and not notification.claim_token
+    ):
+        return "deferred", {
+            "why": notification.get_deferral_reason_display(),
+            "time": when(notification.deferred_until),
+        }
     if notification.status == Notification.DELIVERED:
         return "delivered", {}
     if notification.claimed_until and notification.claimed_until > now:
@@ -109,9 +140,37 @@ def why_not_sent(notification, now, missing_settings):
     return "status", {"status": status_label(notification)}
 
 
+def consent_reason(notification, categories=None):
+    """The consent reason of an OPTED_OUT row, with its category and channel
+    named (None for the user's own opt-out). ``categories``: a dict kept by
+    the caller, so the default category is read once for many rows."""
+    reason = notification.opted_out_reason
+    if reason == Notification.REASON_CHANNEL:
+        return "channel", {}
+    if reason in (Notification.REASON_PREFERENCE, Notification.REASON_CATEGORY):
+        category = notification.category
+        if category is None:
+            categories = {} if categories is None else categories
+            if "default" not in categories:
+                categories["default"] = default_category()
+            category = categories["default"]
+        return reason, {
+            "category": category.name if category else gettext("(no category)"),
+            "channel": notification.user_target.target.name,
+        }
+    return None
+
+
+def default_category():
+    from .. import conf
+    from ..models import NotificationCategory
+
+    return NotificationCategory.objects.filter(key=conf.default_category_key()).first()
+
+
 def with_people(queryset):
     return queryset.select_related(
-        "user_target__user", "user_target__target", "cancelled_by"
+        "user_target__user", "user_target__target", "cancelled_by", "category"
     ).with_opt_out()
 
 
@@ -125,10 +184,10 @@ def not_attempted(selected_ids, result, now, reasons=None):
     )
     left = [pk for pk in selected_ids if pk not in attempted]
     rows = with_people(Notification.objects.filter(pk__in=left[:KEPT_ROWS]))
-    entries = {}
+    entries, categories = {}, {}
     for notification in rows:
         code, params = (reasons or {}).get(notification.pk) or why_not_sent(
-            notification, now, result.missing_settings
+            notification, now, result.missing_settings, categories
         )
         entries[notification.pk] = entry(notification, code, params)
     # In the selection's order; rows deleted meanwhile are left out.
@@ -183,6 +242,10 @@ SHORT = {
     "not_configured": _("provider not configured"),
     "test_withdrawn": _("provider not configured; test cancelled"),
     "user_opted_out": _("user opted out"),
+    "preference": _("turned off by the user"),
+    "category": _("off by default"),
+    "channel": _("SMS STOP"),
+    "deferred": _("quiet hours or a blackout period"),
     "cancelled": _("cancelled by staff"),
     "delivered": _("already delivered"),
     "in_flight": _("being sent by another run"),

@@ -2,8 +2,9 @@
 
 The inline lists the user's target user records (addresses) with their open
 notifications; under it, a panel gives the user's opt-out state and latest
-notifications, each linked to its change page, and a link to all of them.
-Five queries whatever the user has.
+notifications, each linked to its change page, and a link to all of them;
+then the user's category x channel grid (``preference_grid``). Nine queries
+whatever the user has.
 
 The inline takes no part in saving the user: it is left out of POST requests,
 so the host's user form posts (and the host's own tests) need no formset
@@ -18,6 +19,7 @@ from ..models import Notification, NotificationOptOut, TargetUserRecord
 from .dashboard import changelist_url
 from .filters import UserFilter
 from .inlines import ReadOnlyInline
+from .preference_grid import grid_context
 
 LATEST = 10
 VIEW_NOTIFICATION = "notify_admin.view_notification"
@@ -77,6 +79,7 @@ class UserRecordsInline(ReadOnlyInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.notify_panel = user_panel(request, obj)
+        formset.notify_grid = grid_context(request, obj)
         return formset
 
     def has_view_permission(self, request, obj=None):

@@ -2,7 +2,8 @@
 
 The host project keeps its own UserAdmin class; ``extend_user_admin()`` adds
 a read-only inline (the user's addresses, opt-out and latest notifications,
-see ``user_panel``) and three actions to the ModelAdmin instance registered
+see ``user_panel``), the notification-preference grid saved with the user
+(``preference_grid``) and three actions to the ModelAdmin instance registered
 for ``AUTH_USER_MODEL``
 (``NotifyAdminConfig.ready()`` calls it once every admin module is loaded):
 
@@ -45,6 +46,7 @@ from .opt_out import (
     opt_out_report,
     opt_out_users,
 )
+from .preference_grid import saving_preferences
 from .results import run_report
 from .rows import user_rows
 from .target_user_record import can_manage_records, reset_email_targets, reset_report
@@ -221,6 +223,7 @@ def compose(users, data):
                     retry_time_interval=data["retry_time_interval"],
                     max_retries=data["max_retries"],
                     extra=data["extra"],
+                    category=data.get("category"),
                 )
             )
         except tuple(kind for kind, _words, _code in SKIP_REASONS) as err:
@@ -297,5 +300,7 @@ def extend_user_admin(site=None):
     # the user may not run, as on notify_admin's own changelists.
     model_admin.get_actions = _guarded_get_actions(model_admin)
     model_admin.response_action = _guarded_response_action(model_admin)
+    # The category x channel grid under the addresses is saved with the user.
+    model_admin.save_related = saving_preferences(model_admin)
     model_admin._notify_admin_extended = True
     return model_admin

@@ -101,6 +101,11 @@ class Channel:
     webhooks = {}
     #: The slug of the webhook sends ask the provider to call back.
     feedback_webhook = None
+    #: Provider codes (in ``verdicts``' dead addresses) that mean the address
+    #: itself opted out (Twilio 21610: the number sent STOP): besides the
+    #: record, every record of that address is stopped as an SMS STOP does
+    #: (see :mod:`notify_admin.consent.sms`).
+    opt_out_codes = frozenset()
     #: A channel with receipts to poll defines
     #: ``check_receipts(ticket_ids) -> {ticket_id: Verdict}``; tickets are
     #: asked for between ``receipt_delay`` and ``receipt_lifetime`` after the

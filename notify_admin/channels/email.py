@@ -14,13 +14,14 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
 from .. import validators
+from ..consent.tokens import list_unsubscribe_headers
 from ..creators import creator_for
 from .base import Channel, Outcome, describe_error
+from .email_headers import NotificationEmail, NotificationEmailAlternatives
 from .smtp_pool import SERVICE_CLOSING, ConnectionPool
 from .verdicts import VerdictTable
 
@@ -125,13 +126,17 @@ class EmailChannel(Channel):
         # The connection is not attached: the pool's connection sends it, and
         # test backends (locmem) deep-copy each message with what it holds.
         html = self.render_html(notification)
-        cls = EmailMessage if html is None else EmailMultiAlternatives
+        cls = NotificationEmail if html is None else NotificationEmailAlternatives
         message = cls(
             subject=notification.title,
             body=notification.body,
             from_email=self.from_email,
             to=[notification.user_target.target_user_id],
-            headers={"Message-ID": make_msgid(domain="notify-admin")},
+            headers={
+                "Message-ID": make_msgid(domain="notify-admin"),
+                # RFC 8058 one-click unsubscribe, on non-critical categories.
+                **list_unsubscribe_headers(notification),
+            },
         )
         if html is not None:
             message.attach_alternative(html, "text/html")

@@ -97,8 +97,15 @@ class TwilioChannel(Channel):
     default_concurrency = DEFAULT_CONCURRENCY
     sends_whole_batch = True
     # Status callbacks (delivered, undelivered + error code) arrive here.
-    webhooks = {"status": "notify_admin.feedback.twilio.status_callback"}
+    # Inbound SMS (STOP / START / HELP, by Twilio's OptOutType) arrive at
+    # "inbound": the number's "A message comes in" webhook.
+    webhooks = {
+        "status": "notify_admin.feedback.twilio.status_callback",
+        "inbound": "notify_admin.consent.sms.inbound_message",
+    }
     feedback_webhook = "status"
+    # The number has opted out: a send refused so does what a STOP does.
+    opt_out_codes = frozenset({"21610"})
 
     normalise_address = staticmethod(validators.normalise_phone_number)
 

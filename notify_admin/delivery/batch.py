@@ -1,8 +1,11 @@
 """The batch: one claim's rows on their way from claim to record.
 
-``split`` sorts the claimed rows before anything is sent: rows of opted-out
-users (recorded OPTED_OUT, never sent), rows whose record is inactive (an
-outcome without a provider call), and the rest grouped by channel.
+``split`` sorts the claimed rows before anything is sent: rows not to be
+sent at all (recorded OPTED_OUT with their reason: the user's opt-out, a
+preference, the category's default, an address that sent SMS STOP), rows
+held by quiet hours or a blackout period (released with a later time), rows
+whose record is inactive (an outcome without a provider call), and the rest
+grouped by channel.
 """
 
 import time
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from ..channels.outcome import Outcome
 from ..channels.registry import channel_type
 from ..exceptions import UnknownChannel
+from ..models import Notification
 
 
 @dataclass
@@ -23,6 +27,10 @@ class Batch:
     #: Rows tried (with an outcome each once sent).
     to_send: list = field(default_factory=list)
     opted_out: list = field(default_factory=list)
+    #: notification pk -> why it is not sent (Notification.REASON_*).
+    opt_out_reasons: dict = field(default_factory=dict)
+    #: notification pk -> (deferred until, reason): held, not sent now.
+    deferred: dict = field(default_factory=dict)
     #: module name -> rows for that channel.
     groups: dict = field(default_factory=dict)
     #: notification pk -> Outcome.
@@ -43,12 +51,32 @@ class Batch:
             self.to_send = [n for n in self.to_send if n.pk not in unsent]
 
 
-def split(batch):
-    """Sort a batch's rows: opted out, inactive records, and per channel."""
+def opt_out_reason(notification):
+    """Why a claimed row is not to be sent at all ("" when it may be)."""
+    if notification.user_opted_out:
+        return Notification.REASON_OPT_OUT
+    blocked = getattr(notification, "consent_block", "")
+    if blocked:
+        return blocked
+    record = notification.user_target
+    if not record.active and record.stopped_at is not None:
+        return Notification.REASON_CHANNEL
+    return ""
+
+
+def split(batch, deferrals=None):
+    """Sort a batch's rows: not to be sent, held (``deferrals``: pk ->
+    (until, reason)), inactive records, and per channel."""
     groups = defaultdict(list)
+    deferrals = deferrals or {}
     for notification in batch.rows:
-        if notification.user_opted_out:
+        reason = opt_out_reason(notification)
+        if reason:
             batch.opted_out.append(notification)
+            batch.opt_out_reasons[notification.pk] = reason
+            continue
+        if notification.pk in deferrals:
+            batch.deferred[notification.pk] = deferrals[notification.pk]
             continue
         batch.to_send.append(notification)
         if not notification.user_target.active:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import conf
+from ..consent import snapshot
 from ..models import Notification, NotificationTarget
 
 # Bookkeeping columns nobody reads while sending.
@@ -139,17 +140,28 @@ def claim_ids(ids, *, cutoff):
 
 
 def fetch_claimed(token):
+    """The claimed rows, read once. The same statement decides the user's
+    opt-out (``user_opted_out``) and preferences (``consent_block``), so a
+    change made after a row was created holds."""
+    # A handful of targets and categories for any number of rows: small
+    # queries (the categories kept a few seconds, see consent.snapshot),
+    # shared instances, instead of joining and building objects per row; the
+    # categories' rules become literals of the statement.
+    rules = snapshot.category_rules()
     rows = list(
         Notification.objects.filter(claim_token=token)
         .select_related("user_target")
         .defer(*UNREAD_WHILE_SENDING)
         .with_opt_out()
+        .with_consent(rules)
         .order_by("scheduled_delivery")
     )
-    # A handful of targets for any number of rows: one small query, shared
-    # instances, instead of joining and building a target object per row.
     targets = NotificationTarget.objects.in_bulk()
     for notification in rows:
         record = notification.user_target
         record.target = targets[record.target_id]
+        # The row's category, or the default one (None when that is missing).
+        notification.consent_category = rules.categories.get(
+            notification.consent_category_id
+        )
     return rows

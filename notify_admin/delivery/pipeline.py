@@ -19,9 +19,10 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
+from django.utils import timezone
 
 from .. import conf
-from . import recording
+from . import holds, recording
 from .batch import Batch, in_background, split
 from .leases import LeaseKeeper
 
@@ -69,7 +70,7 @@ class Pipeline:
         batch = Batch(token, rows, LeaseKeeper(token, conf.lease_seconds()))
         batch.keeper.start()
         try:
-            split(batch)
+            split(batch, holds.deferrals(rows, timezone.now(), token))
             previous = self.wait_for_sent()
             if previous is not None:
                 self.record(previous)

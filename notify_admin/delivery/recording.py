@@ -11,10 +11,11 @@ import logging
 import time
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, DateTimeField, F, Value, When
+from django.db.models import Case, CharField, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from .. import conf
+from ..consent.stop import refused_in_batch, stop_refused
 from ..models import DeliveryAttempt, DeliveryRun, Notification, TargetUserRecord
 from .logs import log_event
 from .outcomes import plan_batch
@@ -58,14 +59,17 @@ def record(batch, result, cutoff):
     counts = dict(plan.counts)
     if batch.opted_out:
         counts["opted_out"] = len(batch.opted_out)
+    if batch.deferred:
+        counts["deferred"] = len(batch.deferred)
     if batch.released:
         counts["not_configured"] = len(batch.released)
+    opted_out = group_by(batch.opt_out_reasons)
     mine = Notification.objects.filter(claim_token=batch.token)
     # The batch is every row holding the token. When all of them end the same
     # way (the usual case: all delivered), the token alone selects them and
     # the UPDATE needs no list of hundreds of ids.
-    groups = len(plan.by_status) + bool(plan.retries)
-    whole = groups + bool(batch.opted_out) + bool(batch.released) == 1
+    groups = len(plan.by_status) + bool(plan.retries) + len(opted_out)
+    whole = groups + bool(batch.deferred) + bool(batch.released) == 1
 
     def of(pks):
         return mine if whole else mine.filter(pk__in=pks)
@@ -77,16 +81,21 @@ def record(batch, result, cutoff):
             of([n.pk for n in batch.released]).update(
                 claim_token=None, claimed_until=None
             )
-        if batch.opted_out:
-            of([n.pk for n in batch.opted_out]).update(
-                status=Notification.OPTED_OUT, **released
+        for reason, pks in opted_out.items():
+            of(pks).update(
+                status=Notification.OPTED_OUT, opted_out_reason=reason, **released
             )
+        if batch.deferred:
+            record_deferrals(of, batch.deferred, released)
         for status, pks in plan.by_status.items():
             of(pks).update(status=status, attempted_delivery=now, **released)
         if plan.retries:
             record_retries(of, plan.retries, now, released)
         if plan.dead_records:
             TargetUserRecord.objects.deactivate(plan.dead_records, now)
+            # An address the provider says opted out (Twilio 21610) is
+            # stopped, every record of it, as an SMS STOP does.
+            stop_refused(refused_in_batch(batch.to_send, batch.outcomes))
         DeliveryAttempt.objects.insert_rows(plan.attempts, now, run_id=result.run_id)
         # The run's row follows its progress, in the same transaction as the
         # outcomes: a page polling it never sees more than was written.
@@ -107,6 +116,38 @@ def record(batch, result, cutoff):
         **counts,
         send_seconds=batch.send_seconds,
         seconds=time.monotonic() - batch.claimed_at,
+    )
+
+
+def group_by(values):
+    """``{pk: value}`` -> ``{value: [pks]}``."""
+    groups = {}
+    for pk, value in values.items():
+        groups.setdefault(value, []).append(pk)
+    return groups
+
+
+def record_deferrals(of, deferred, released):
+    """Held rows: released with their new time, status and retries as they
+    were (one UPDATE whatever the number of distinct times)."""
+    by_time = group_by(deferred)
+    if len(by_time) == 1:
+        ((until, reason),) = by_time
+        until, reason = Value(until), Value(reason)
+    else:
+        until = Case(
+            *[When(pk__in=pks, then=Value(at)) for (at, _r), pks in by_time.items()],
+            output_field=DateTimeField(),
+        )
+        reason = Case(
+            *[When(pk__in=pks, then=Value(r)) for (_at, r), pks in by_time.items()],
+            output_field=CharField(),
+        )
+    of(list(deferred)).update(
+        scheduled_delivery=until,
+        deferred_until=until,
+        deferral_reason=reason,
+        **released,
     )
 
 

@@ -16,6 +16,8 @@ class RunResult:
     failed: int = 0
     inactive: int = 0
     opted_out: int = 0
+    #: Rows held by quiet hours or a blackout period (moved to a later time).
+    deferred: int = 0
     skipped: int = 0
     #: Rows left unsent because their channel's provider is not configured
     #: (or refused the credentials).
@@ -34,6 +36,7 @@ class RunResult:
         "failed",
         "inactive",
         "opted_out",
+        "deferred",
     )
     #: Every counter (what ``add`` and ``total`` add up).
     COUNTERS = (*RUN_COUNTERS, "skipped", "not_configured")
@@ -75,6 +78,8 @@ class RunResult:
             f"inactive={self.inactive} opted_out={self.opted_out} "
             f"skipped={self.skipped}"
         )
+        if self.deferred:
+            text += f" deferred={self.deferred}"
         if self.not_configured:
             text += f" not_configured={self.not_configured}"
         return f"{text} in {self.seconds:.2f}s"

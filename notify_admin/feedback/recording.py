@@ -24,6 +24,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from .. import policy
+from ..consent.stop import refused_in_feedback, stop_refused
 from ..models import DeliveryAttempt, Notification, ProviderEvent, TargetUserRecord
 from ..models.expressions import by_pk
 from . import verdicts as v
@@ -141,6 +142,9 @@ def apply(pairs, source, now=None):
             update_notifications(status, rows, now)
         if work.records:
             deactivate_records(work.records, now)
+            # An address the provider says opted out (Twilio 21610) is
+            # stopped, every record of it, as an SMS STOP does.
+            stop_refused(refused_in_feedback(work.attempts))
         if work.events:
             insert_events(work.events, source, now)
     return work.counts

@@ -33,25 +33,32 @@ def cell(value):
     return unescape_formula(str(value).strip())
 
 
-def ignored_columns(headers):
-    return [h for h in headers if h and h not in COLUMNS]
+def ignored_columns(headers, columns=COLUMNS):
+    return [h for h in headers if h and h not in columns]
 
 
-def missing_columns(headers):
+def missing_columns(headers, required=REQUIRED_COLUMNS):
     headers = {str(h or "").strip().lower() for h in headers or ()}
-    return [c for c in REQUIRED_COLUMNS if c not in headers]
+    return [c for c in required if c not in headers]
 
 
-def check_columns(dataset):
-    """Raise ImportFileError naming missing required columns; return ignored ones."""
-    missing = missing_columns(dataset.headers)
+def check_columns(dataset, required=REQUIRED_COLUMNS, columns=COLUMNS):
+    """Raise ImportFileError naming missing required columns; return ignored
+    ones. ``required`` and ``columns`` default to the record file's."""
+    missing = missing_columns(dataset.headers, required)
     if missing:
-        raise ImportFileError(
-            _(
-                "Missing required column(s): %(missing)s. The first line must "
-                "name the columns %(required)s (description and active are "
-                "optional)."
-            )
-            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)}
-        )
-    return ignored_columns([str(h or "").strip().lower() for h in dataset.headers])
+        optional = [c for c in columns if c not in required]
+        message = _(
+            "Missing required column(s): %(missing)s. The first line must "
+            "name the columns %(required)s"
+        ) % {"missing": ", ".join(missing), "required": ", ".join(required)}
+        if optional:
+            message += _(" (optional: %(optional)s).") % {
+                "optional": ", ".join(optional)
+            }
+        else:
+            message += "."
+        raise ImportFileError(message)
+    return ignored_columns(
+        [str(h or "").strip().lower() for h in dataset.headers], columns
+    )

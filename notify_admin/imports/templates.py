@@ -2,6 +2,7 @@
 between staging and production.
 
 One row per template and language: ``key``, ``name``, ``description``,
+``category`` (a category's key; empty: the default category),
 ``example_personalisation`` (a JSON object), ``language`` and the content of
 that language's current version (``email_subject``, ``email_text``,
 ``email_html``, ``sms_text``, ``allow_long_sms``, ``push_title``,
@@ -25,7 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 
-from ..models import NotificationTemplate, NotificationTemplateVersion
+from ..models import (
+    NotificationCategory,
+    NotificationTemplate,
+    NotificationTemplateVersion,
+)
 from ..rendering import check_content
 from ..rendering.content import CONTENT_FIELDS, TEXT_FIELDS
 from ..rendering.languages import normalise, version_language
@@ -34,7 +39,7 @@ from .columns import cell
 from .formats import unescape_formula
 from .results import ImportResult, line_of
 
-TEMPLATE_COLUMNS = ("key", "name", "description", "example_personalisation")
+TEMPLATE_COLUMNS = ("key", "name", "description", "category", "example_personalisation")
 COLUMNS = (*TEMPLATE_COLUMNS, "language", *CONTENT_FIELDS)
 JSON_COLUMNS = ("example_personalisation", "push_data")
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "t"}
@@ -80,6 +85,7 @@ def parse_json_object(value, column):
 
 class NotificationTemplateResource(resources.ModelResource):
     language = fields.Field(attribute="language", column_name="language")
+    category = fields.Field(attribute="category", column_name="category")
 
     class Meta:
         model = NotificationTemplate
@@ -108,7 +114,7 @@ class NotificationTemplateResource(resources.ModelResource):
 
     def filter_export(self, queryset, **kwargs):
         """Each template's current version of every language, key by key."""
-        templates = {t.pk: t for t in queryset.order_by()}
+        templates = {t.pk: t for t in queryset.select_related("category").order_by()}
         versions = NotificationTemplateVersion.objects.filter(
             template_id__in=list(templates)
         ).current()
@@ -117,6 +123,9 @@ class NotificationTemplateResource(resources.ModelResource):
 
     def dehydrate_example_personalisation(self, row):
         return json_text(row.example_personalisation)
+
+    def dehydrate_category(self, row):
+        return row.category.key if row.category is not None else ""
 
     def dehydrate_push_data(self, row):
         return json_text(row.push_data)
@@ -171,6 +180,8 @@ class NotificationTemplateResource(resources.ModelResource):
                 setattr(instance, column, cell(row[column]))
         if not instance.name:
             instance.name = instance.key
+        if "category" in row:
+            self._import_category(instance, row["category"], errors)
         if "example_personalisation" in row:
             try:
                 instance.example_personalisation = parse_json_object(
@@ -204,6 +215,22 @@ class NotificationTemplateResource(resources.ModelResource):
         self._check_duplicate(instance.key, language, kwargs.get("row_number"), errors)
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def _import_category(instance, value, errors):
+        key = cell(value)
+        if not key:
+            instance.category = None
+            return
+        found = NotificationCategory.objects.filter(key=key).first()
+        if found is None:
+            keys = NotificationCategory.objects.values_list("key", flat=True)
+            errors.setdefault("category", []).append(
+                _("No category with the key %(key)r (categories: %(keys)s).")
+                % {"key": key, "keys": ", ".join(sorted(keys))}
+            )
+        else:
+            instance.category = found
 
     def _check_duplicate(self, key, language, number, errors):
         line = line_of(self.line_numbers, number or 0)

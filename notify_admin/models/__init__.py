@@ -1,24 +1,36 @@
+from .blackout import BlackoutPeriod
+from .category import NotificationCategory
+from .consent_change import ConsentChange
 from .delivery_attempt import DeliveryAttempt
 from .delivery_run import DeliveryRun
+from .inbound_message import InboundMessage
 from .notification import Notification
 from .notification_count import NotificationCount
 from .opt_out import NotificationOptOut
+from .preference import NotificationPreference
 from .provider_event import ProviderEvent
+from .recipient_settings import RecipientSettings
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
 from .template import NotificationTemplate
 from .template_version import NotificationTemplateVersion
 
 __all__ = [
+    "BlackoutPeriod",
+    "ConsentChange",
     "DeliveryAttempt",
     "DeliveryRun",
+    "InboundMessage",
     "Notification",
+    "NotificationCategory",
     "NotificationCount",
     "NotificationOptOut",
+    "NotificationPreference",
     "NotificationTarget",
     "NotificationTemplate",
     "NotificationTemplateVersion",
     "ProviderEvent",
+    "RecipientSettings",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]

@@ -18,6 +18,8 @@ class DeliveryRun(models.Model):
     failed = models.PositiveIntegerField(_("failed"), default=0)
     inactive = models.PositiveIntegerField(_("inactive"), default=0)
     opted_out = models.PositiveIntegerField(_("opted out"), default=0)
+    #: Held by the recipient's quiet hours or a blackout period (moved later).
+    deferred = models.PositiveIntegerField(_("deferred"), default=0)
     error = models.TextField(_("error"), blank=True)
     #: The selected rows an admin send did not attempt, and why (skipped,
     #: not configured, opted out...), so its result page names every row:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .category import NotificationCategory
 from .notification_queryset import NotificationQuerySet
 from .opt_out import NotificationOptOut
 from .target_user_record import TargetUserRecord
@@ -41,6 +42,31 @@ class Notification(models.Model):
     SENDABLE_NOW_STATUSES = (*OPEN_STATUSES, *FAILED_STATUSES)
     # Statuses that need no attempted delivery (seed rule 2).
     UNATTEMPTED_STATUSES = (SCHEDULED, OPTED_OUT)
+
+    # Why an OPTED_OUT row was not sent (a staff cancellation has
+    # ``cancelled_at`` instead). Set by the engine when it claims the row.
+    #: The user's opt-out (the seed's NotificationOptOut, the master switch).
+    REASON_OPT_OUT = "opt_out"
+    #: The user turned this category off on this channel.
+    REASON_PREFERENCE = "preference"
+    #: The category is off by default on this channel, and the user did not
+    #: turn it on.
+    REASON_CATEGORY = "category"
+    #: The address itself is opted out (the number sent SMS STOP).
+    REASON_CHANNEL = "channel"
+    OPT_OUT_REASON_CHOICES = [
+        (REASON_OPT_OUT, _("the user opted out of all notifications")),
+        (REASON_PREFERENCE, _("the user turned this category off on this channel")),
+        (REASON_CATEGORY, _("the category is off by default on this channel")),
+        (REASON_CHANNEL, _("the address opted out (SMS STOP)")),
+    ]
+    # Why a row was held past its time (it stays SCHEDULED / RETRY).
+    DEFERRED_QUIET_HOURS = "quiet_hours"
+    DEFERRED_BLACKOUT = "blackout"
+    DEFERRAL_REASON_CHOICES = [
+        (DEFERRED_QUIET_HOURS, _("the recipient's quiet hours")),
+        (DEFERRED_BLACKOUT, _("a blackout period")),
+    ]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_target = models.ForeignKey(
@@ -88,6 +114,40 @@ class Notification(models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("cancelled by"),
+    )
+    # What the notification is about; none: the default category
+    # (NOTIFICATION_SYSTEM_DEFAULT_CATEGORY).
+    category = models.ForeignKey(
+        NotificationCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("category"),
+        help_text=_("Blank: the default category."),
+    )
+    opted_out_reason = models.CharField(
+        _("opted out because"),
+        max_length=20,
+        blank=True,
+        db_default="",
+        default="",
+        editable=False,
+        choices=OPT_OUT_REASON_CHOICES,
+    )
+    # Quiet hours or a blackout period held the row: ``scheduled_delivery``
+    # was moved to this time (no retry spent).
+    deferred_until = models.DateTimeField(
+        _("deferred until"), null=True, blank=True, editable=False
+    )
+    deferral_reason = models.CharField(
+        _("deferred because of"),
+        max_length=20,
+        blank=True,
+        db_default="",
+        default="",
+        editable=False,
+        choices=DEFERRAL_REASON_CHOICES,
     )
     # The template version the title, body and extra were rendered from
     # (``Notification.objects.create_from_template``); editing the template

@@ -65,6 +65,12 @@ class TargetUserRecord(models.Model):
         _("inactive reason"), max_length=200, blank=True, db_default=""
     )
     inactivated_at = models.DateTimeField(_("inactivated at"), null=True, blank=True)
+    # Set when the address itself opted out (the number sent SMS STOP, or
+    # Twilio refused a send with error 21610); START clears it. Its
+    # notifications become OPTED_OUT ("channel"), not INACTIVE_DEVICE.
+    stopped_at = models.DateTimeField(
+        _("opted out by SMS STOP at"), null=True, blank=True, editable=False
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ..exceptions import TemplateNotFound
 from ..rendering import languages
 from ..rendering.content import CONTENT_FIELDS
+from .category import NotificationCategory
 from .template_version import FIELD_LABELS, NotificationTemplateVersion
 
 KEY_VALIDATOR = RegexValidator(
@@ -61,6 +62,21 @@ class NotificationTemplate(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # What its notifications are about (preferences, quiet hours); blank:
+    # the default category.
+    category = models.ForeignKey(
+        NotificationCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="templates",
+        verbose_name=_("category"),
+        help_text=_(
+            "What its notifications are about: users choose per category and "
+            "channel; critical ones always go, at once. Blank: the default "
+            "category."
+        ),
+    )
     example_personalisation = models.JSONField(
         _("example personalisation"),
         default=dict,

@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import connections, transaction
-from django.db.models import BooleanField, Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import TemplateChannelMissing, TemplateRenderError
 from ..rendering import Problem
+from .expressions import fk_in
 from .opt_out import NotificationOptOut
 from .target_user_record import TargetUserRecord
 from .template_plan import Plan
@@ -73,6 +73,7 @@ def bulk_create(
     plan = Plan(template, targets, language)
     fixed = {
         "status": model.SCHEDULED,
+        "category_id": plan.template.category_id,
         "scheduled_delivery": scheduled_delivery or timezone.now(),
         "retry_time_interval": retry_time_interval,
         "max_retries": max_retries,
@@ -129,23 +130,8 @@ def _batch_records(plan, user_ids):
 
 
 def _user_ids_q(user_ids):
-    """``user_id IN (...)``; on PostgreSQL ``= ANY(%s)``: one array parameter
-    instead of a thousand, which the driver would parse on every batch."""
-    connection = connections[TargetUserRecord.objects.db]
-    if connection.vendor != "postgresql":
-        return Q(user_id__in=user_ids)
-    field = TargetUserRecord._meta.get_field("user")
-    quote = connection.ops.quote_name
-    column = f"{quote(TargetUserRecord._meta.db_table)}.{quote(field.column)}"
-    # Typed as the column is: a list of small ints would go as smallint[].
-    array_type = field.target_field.rel_db_type(connection)
-    return Q(
-        RawSQL(
-            f"{column} = ANY(%s::{array_type}[])",
-            [user_ids],
-            output_field=BooleanField(),
-        )
-    )
+    """The records of these users (one array parameter on PostgreSQL)."""
+    return fk_in(TargetUserRecord, "user", user_ids)
 
 
 def _batch_rows(plan, batch, fixed, result, errors):

@@ -63,6 +63,7 @@ def create(
     )
     fields = {
         "template_version": version,
+        "category": plan.template.category,
         "scheduled_delivery": scheduled_delivery,
         "retry_time_interval": retry_time_interval,
         "max_retries": max_retries,

@@ -12,11 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notify_admin.models import (
+    BlackoutPeriod,
+    ConsentChange,
     DeliveryAttempt,
     DeliveryRun,
+    InboundMessage,
     Notification,
+    NotificationCategory,
     NotificationOptOut,
+    NotificationPreference,
     NotificationTarget,
+    RecipientSettings,
     TargetUserRecord,
 )
 from tests.support.reliability_tally import tally
@@ -31,6 +37,13 @@ MODELS = [
     NotificationOptOut,
     NotificationTarget,
     DeliveryRun,
+    # Consent (issue 23).
+    NotificationCategory,
+    NotificationPreference,
+    ConsentChange,
+    BlackoutPeriod,
+    RecipientSettings,
+    InboundMessage,
 ]
 ROLES = ["anonymous", "non_staff", "staff_no_perms", "staff_view_only", "superuser"]
 
@@ -64,7 +77,31 @@ def hostile_world(make_user, make_record, targets):
     opted = make_user()
     opt_out = NotificationOptOut.objects.create(user=opted, active=False)
     run = DeliveryRun.objects.create(source="command", error=PAYLOAD)
+    category = NotificationCategory.objects.create(
+        key="walk", name=PAYLOAD, description=PAYLOAD
+    )
+    consent = {
+        NotificationCategory: category,
+        NotificationPreference: NotificationPreference.objects.create(
+            user=victim, category=category, target=targets["email"], enabled=False
+        ),
+        ConsentChange: ConsentChange.objects.create(
+            user=victim, via=ConsentChange.ONE_CLICK, enabled=False, detail=PAYLOAD
+        ),
+        BlackoutPeriod: BlackoutPeriod.objects.create(
+            name=PAYLOAD,
+            start_date=timezone.localdate(),
+            end_date=timezone.localdate(),
+        ),
+        RecipientSettings: RecipientSettings.objects.create(
+            user=victim, time_zone="Europe/Paris"
+        ),
+        InboundMessage: InboundMessage.objects.create(
+            from_number="+14155552671", body=PAYLOAD, payload={"Body": PAYLOAD}
+        ),
+    }
     return {
+        **consent,
         Notification: notification,
         TargetUserRecord: record,
         NotificationOptOut: opt_out,
@@ -122,6 +159,9 @@ def get_urls(hostile_world):
         ("export", admin_url(TargetUserRecord, "export")),
         ("import", admin_url(TargetUserRecord, "import")),
         ("import", admin_url(TargetUserRecord, "import_template")),
+        ("export", admin_url(NotificationPreference, "export")),
+        ("import", admin_url(NotificationPreference, "import")),
+        ("import", admin_url(NotificationPreference, "import_template")),
         ("list", reverse("admin:auth_user_changelist")),
         ("change", reverse("admin:auth_user_change", args=[hostile_world["user"].pk])),
     ]
@@ -176,6 +216,8 @@ def change_posts(hostile_world):
     posts += [
         (admin_url(TargetUserRecord, "import"), {}),
         (admin_url(TargetUserRecord, "process_import"), {}),
+        (admin_url(NotificationPreference, "import"), {}),
+        (admin_url(NotificationPreference, "process_import"), {}),
         (admin_url(Notification, "export"), {"format": "0"}),
     ]
     return posts
@@ -189,26 +231,32 @@ def snapshot():
     }
 
 
-def superuser_may_add(url):
+def superuser_may(kind, url, world):
     """Some models are read-only in admin by design (delivery runs are written
-    by the engine only): not even a superuser gets their add page."""
+    by the engine only, consent changes and inbound SMS by the recipients):
+    not even a superuser gets their add (or delete) page."""
     from django.contrib import admin
     from django.test import RequestFactory
 
     request = RequestFactory().get(url)
     request.user = get_user_model().objects.get(username="root")
-    return any(
-        url == admin_url(model, "add") and model_admin.has_add_permission(request)
-        for model, model_admin in admin.site._registry.items()
-        if model in MODELS
-    )
+    for model, model_admin in admin.site._registry.items():
+        if model not in MODELS:
+            continue
+        if kind == "add" and url == admin_url(model, "add"):
+            return model_admin.has_add_permission(request)
+        if kind == "delete" and url == admin_url(model, "delete", world[model]):
+            return model_admin.has_delete_permission(request, world[model])
+    return True
 
 
-def expected_get(role, kind, url=""):
+def expected_get(role, kind, url="", world=None):
     if role in ("anonymous", "non_staff"):
         return 302
     if role == "superuser":
-        return 403 if kind == "add" and not superuser_may_add(url) else 200
+        if kind in ("add", "delete") and not superuser_may(kind, url, world):
+            return 403
+        return 200
     if kind == "index":
         return 200  # "You don't have permission to view or edit anything."
     if role == "staff_no_perms":
@@ -230,7 +278,10 @@ def test_every_admin_page_answers_each_role_as_expected(role, clients, hostile_w
     for kind, url in get_urls(hostile_world):
         tally("admin requests checked")
         response = client.get(url)
-        assert response.status_code == expected_get(role, kind, url), (role, url)
+        assert response.status_code == expected_get(role, kind, url, hostile_world), (
+            role,
+            url,
+        )
         if response.status_code == 302:
             assert_login_redirect(response)
     assert snapshot() == before
@@ -279,7 +330,7 @@ def test_html_in_titles_and_bodies_is_escaped_on_every_page(clients, hostile_wor
     pages = [
         url
         for kind, url in get_urls(hostile_world)
-        if expected_get("superuser", kind, url) == 200
+        if expected_get("superuser", kind, url, hostile_world) == 200
     ]
     pages += [
         admin_url(

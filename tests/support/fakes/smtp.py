@@ -51,6 +51,8 @@ class _Handler:
             seen["subject"] = str(parsed["Subject"])
             seen["message_id"] = str(parsed["Message-ID"])
             seen["message"] = parsed
+            # The bytes as they came, before any parser unfolded a header.
+            seen["raw"] = envelope.content
         for rcpt in envelope.rcpt_tos:
             self.fake.messages.append({"to": rcpt, **seen})
         return "250 Message accepted for delivery"
@@ -58,7 +60,7 @@ class _Handler:
 
 class FakeSMTPServer:
     """Records each accepted recipient's mail as ``{"to", "from", "subject",
-    "message_id", "message"}``.
+    "message_id", "message", "raw"}``.
 
     Knobs: ``refuse`` maps a recipient address to the SMTP reply it gets
     (``"550 5.1.1 User unknown"``, ``"450 4.2.1 Mailbox busy"``); ``data_reply``
