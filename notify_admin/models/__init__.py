@@ -11,6 +11,7 @@ from .preference import NotificationPreference
 from .provider_event import ProviderEvent
 from .recipient_settings import RecipientSettings
 from .target import NotificationTarget
+from .target_pause import TargetPause
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
 from .template import NotificationTemplate
 from .template_version import NotificationTemplateVersion
@@ -31,6 +32,7 @@ __all__ = [
     "NotificationTemplateVersion",
     "ProviderEvent",
     "RecipientSettings",
+    "TargetPause",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]
