@@ -65,7 +65,9 @@ class Outcome:
     def configuration(cls, err):
         """The channel raised ``ImproperlyConfigured`` (``err``) while
         building or sending: see ``CONFIGURATION``."""
-        return cls._error(cls.CONFIGURATION, type(err).__name__, describe_error(err))
+        return cls._error(
+            cls.CONFIGURATION, type(err).__name__, describe_error(err), None
+        )
 
     @classmethod
     def held(cls, code, message=""):
