@@ -343,6 +343,12 @@ class Channel:
         (``Outcome.held``) when they must not be sent."""
         return 0.0 if self.gate is None else self.gate.admit(n)
 
+    @property
+    def gate_blocks(self):
+        """Whether asking the gate may wait on the network (a shared rate
+        limit books its slots in Redis or the database)."""
+        return getattr(self.gate, "limiter", None) is not None
+
     def pass_gate(self, n=1):
         """Wait for the gate: None when the ``n`` messages may go now, else
         the Outcome to give them."""

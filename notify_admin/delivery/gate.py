@@ -67,10 +67,15 @@ class Breaker:
                 if self.state == PROBING or (
                     self.threshold and self.failures >= self.threshold
                 ):
+                    text = outcome.error_message or outcome.error_code
+                    if self.state == PROBING:
+                        self.reason = f"The probe failed: {text}"
+                    else:
+                        self.reason = (
+                            f"{self.failures} failures in a row; the last: {text}"
+                        )
                     self.state = OPEN
                     self.change = "tripped"
-                    text = outcome.error_message or outcome.error_code
-                    self.reason = f"{self.failures} failures in a row; the last: {text}"
             elif outcome.kind in ANSWERED:
                 self.failures = 0
                 if self.state == PROBING:
