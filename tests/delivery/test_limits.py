@@ -140,15 +140,16 @@ def sms(due, fake_twilio):
 
 def test_a_run_sends_at_the_rate(store, sms, fake_twilio, settings):
     merge_targets(settings, "twilio_sms", {"rate_limit": 40})
-    sms(20)
+    sms(30)
     started = time.time()
-    assert deliver_due().delivered == 20
+    assert deliver_due().delivered == 30
     arrivals = sorted(fake_twilio.arrivals)
-    assert len(arrivals) == 20
-    # 16 requests in flight, yet none before its slot: the 20th 19 slots of
-    # 25 ms after the first, and at most 10 (+ the edges) in any 250 ms.
-    assert arrivals[-1] - started >= 19 / 40
-    assert most_in_a_window(arrivals, 0.25) <= 0.25 * 40 + 2
+    assert len(arrivals) == 30
+    # 16 requests in flight, yet none before its slot: the 30th 29 slots of
+    # 25 ms after the first, and in any half second at most the limit's 20
+    # and the 10% (a request late on a busy machine bunches up).
+    assert arrivals[-1] - started >= 29 / 40
+    assert most_in_a_window(arrivals, 0.5) <= 22
 
 
 def test_the_daily_cap_holds_the_rest_until_midnight(store, sms, fake_twilio, settings):
