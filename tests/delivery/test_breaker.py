@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sms(due, fake_twilio, settings):
+def outage_sms(due, fake_twilio, settings):
     """``sms(n)``: n due SMS rows; one request at a time unless changed."""
     merge_targets(settings, "twilio_sms", {"concurrency": 1})
 
@@ -42,9 +42,11 @@ def expire_backoff():
     TargetBackoff.objects.update(not_before=timezone.now() - timedelta(seconds=1))
 
 
-def test_an_outage_spends_the_threshold_and_holds_the_rest(sms, fake_twilio, settings):
+def test_an_outage_spends_the_threshold_and_holds_the_rest(
+    outage_sms, fake_twilio, settings
+):
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 5
-    rows = sms(30)
+    rows = outage_sms(30)
     fake_twilio.fail_status = 503
     result = deliver_due(batch_size=10)
     assert (result.retried, result.delivered) == (5, 0)
@@ -65,12 +67,12 @@ def test_an_outage_spends_the_threshold_and_holds_the_rest(sms, fake_twilio, set
     assert fake_twilio.requests == 5
 
 
-def test_in_flight_requests_may_still_fail(sms, fake_twilio, settings):
+def test_in_flight_requests_may_still_fail(outage_sms, fake_twilio, settings):
     """Pipelined: 8 requests in flight when the breaker opens; the bound is
     the threshold plus what was in flight."""
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 5
     merge_targets(settings, "twilio_sms", {"concurrency": 8})
-    rows = sms(60)
+    rows = outage_sms(60)
     fake_twilio.fail_status = 503
     fake_twilio.latency = 0.05
     result = deliver_due()
@@ -80,10 +82,10 @@ def test_in_flight_requests_may_still_fail(sms, fake_twilio, settings):
 
 
 def test_after_the_back_off_one_probe_then_longer_or_back_to_work(
-    sms, fake_twilio, settings
+    outage_sms, fake_twilio, settings
 ):
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 3
-    rows = sms(12)
+    rows = outage_sms(12)
     fake_twilio.fail_status = 503
     assert deliver_due().retried == 3
     # Still down at the first probe: one row spent, the back-off doubles.
@@ -104,9 +106,9 @@ def test_after_the_back_off_one_probe_then_longer_or_back_to_work(
     assert spent(rows) == 12 + 4
 
 
-def test_answers_between_failures_reset_the_count(sms, fake_twilio, settings):
+def test_answers_between_failures_reset_the_count(outage_sms, fake_twilio, settings):
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 5
-    sms(20)
+    outage_sms(20)
     fake_twilio.fail_status = 503
     fake_twilio.fail_next = 4  # four failures, then answers
     result = deliver_due()
@@ -114,19 +116,21 @@ def test_answers_between_failures_reset_the_count(sms, fake_twilio, settings):
     assert not TargetBackoff.objects.exists()
 
 
-def test_time_outs_trip_it_too(sms, fake_twilio, settings):
+def test_time_outs_trip_it_too(outage_sms, fake_twilio, settings):
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 2
-    sms(5)
+    outage_sms(5)
     fake_twilio.hang = 1.5  # the client's time-out is 1 s
     result = deliver_due()
     assert (result.retried, result.held) == (2, 3)
     assert "TwilioTimeout" in TargetBackoff.objects.get().reason
 
 
-def test_the_target_setting_wins_and_zero_turns_it_off(sms, fake_twilio, settings):
+def test_the_target_setting_wins_and_zero_turns_it_off(
+    outage_sms, fake_twilio, settings
+):
     settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 2
     merge_targets(settings, "twilio_sms", {"breaker_threshold": 0})
-    sms(6)
+    outage_sms(6)
     fake_twilio.fail_status = 503
     assert deliver_due().retried == 6
     assert not TargetBackoff.objects.exists()

@@ -131,16 +131,16 @@ def test_the_database_bucket_is_one_row(settings):
 
 
 @pytest.fixture
-def sms(due, fake_twilio):
+def limited_sms(due, fake_twilio):
     def make(n):
         return [due("twilio") for _ in range(n)]
 
     return make
 
 
-def test_a_run_sends_at_the_rate(store, sms, fake_twilio, settings):
+def test_a_run_sends_at_the_rate(store, limited_sms, fake_twilio, settings):
     merge_targets(settings, "twilio_sms", {"rate_limit": 40})
-    sms(30)
+    limited_sms(30)
     started = time.time()
     assert deliver_due().delivered == 30
     arrivals = sorted(fake_twilio.arrivals)
@@ -152,9 +152,11 @@ def test_a_run_sends_at_the_rate(store, sms, fake_twilio, settings):
     assert most_in_a_window(arrivals, 0.5) <= 22
 
 
-def test_the_daily_cap_holds_the_rest_until_midnight(store, sms, fake_twilio, settings):
+def test_the_daily_cap_holds_the_rest_until_midnight(
+    store, limited_sms, fake_twilio, settings
+):
     merge_targets(settings, "twilio_sms", {"daily_limit": 3})
-    rows = sms(5)
+    rows = limited_sms(5)
     result = deliver_due()
     assert (result.delivered, result.held) == (3, 2)
     assert len(fake_twilio.messages) == 3
