@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notify_admin.delivery import deliver_due
+from notify_admin.delivery import deliver_due, send_now
 from notify_admin.models import Notification, TargetBackoff
 from tests.support.provider_settings import merge_targets
 
@@ -155,3 +155,17 @@ def test_an_smtp_server_down_trips_the_email_breaker(due, fake_smtp, settings):
     result = deliver_due()
     assert (result.retried, result.held) == (3, 7)
     assert spent(rows) == 3
+
+
+def test_send_now_tries_a_backing_off_target_at_once(outage_sms, fake_twilio, settings):
+    """Staff asked for these rows: no probe first, the run's own breaker
+    still watches."""
+    settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 3
+    rows = outage_sms(6)
+    fake_twilio.fail_status = 503
+    assert deliver_due().retried == 3
+    fake_twilio.fail_status = None
+    assert TargetBackoff.objects.exists()  # cron runs keep away for now
+    result = send_now(Notification.objects.filter(pk__in=[r.pk for r in rows]))
+    assert (result.delivered, result.held) == (6, 0)
+    assert not TargetBackoff.objects.exists()  # it answered: no more back-off
