@@ -202,6 +202,10 @@ def main():
         results = [scenario(mode, args.fault) for mode in args.modes]
     print()
     print(f"60-second outage ({args.fault}), 10 SMS due a second, a run every 3 s:")
+    print("  bound with the breaker: 10 (threshold) + 16 (Twilio requests in flight)")
+    print(
+        "  per trip, the first trip's in-flight included; one probe per back-off after"
+    )
     for result in results:
         print(
             f"  breaker {result['mode']:>3}: "

@@ -4,7 +4,6 @@ processes and a cron run send through one Twilio limit of 50/s, booked in
 Redis (Django's RedisCache on NA_TEST_CACHE_URL). The fake provider sees no
 one-second window above 55, and the throughput is within 10% of 50/s."""
 
-
 import pytest
 from django.db import connection
 
