@@ -10,6 +10,7 @@ from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
 from .provider_event import ProviderEvent
 from .recipient_settings import RecipientSettings
+from .send_job import SendJob, SendJobChunk
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
 from .template import NotificationTemplate
@@ -31,6 +32,8 @@ __all__ = [
     "NotificationTemplateVersion",
     "ProviderEvent",
     "RecipientSettings",
+    "SendJob",
+    "SendJobChunk",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]
