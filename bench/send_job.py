@@ -150,12 +150,11 @@ def child(url, path, trace):
     setup_django(url)
     import tracemalloc
 
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from notify_admin.jobs import check_file, prepare_job, start
     from notify_admin.models import NotificationTemplate
-
-    from django.conf import settings
 
     # Approval is a person's step: not part of what is timed.
     settings.NOTIFICATION_SYSTEM_SEND_JOB_APPROVAL_THRESHOLD = None
