@@ -30,12 +30,7 @@ HEADER = ["user", "name", "code"]
 
 
 @pytest.fixture
-def staff(make_staff):
-    return make_staff("notify_admin.send_notification")
-
-
-@pytest.fixture
-def prepared(job_template, job_people, job_file, staff):
+def prepared(job_template, job_people, job_file, job_sender):
     """``make(n, modules=("email",), **prepare_kwargs)``: a checked job of
     ``n`` people (person1..n, values Name<i>, C<i>)."""
 
@@ -45,15 +40,19 @@ def prepared(job_template, job_people, job_file, staff):
         upload = job_file(rows)
         check = check_file(upload, job_template)
         assert check.ok, check.errors
-        return prepare_job(check, upload, template=job_template, by=staff, **kwargs)
+        return prepare_job(
+            check, upload, template=job_template, by=job_sender, **kwargs
+        )
 
     return make
 
 
-def test_prepare_keeps_the_file_and_what_the_check_found(prepared, job_template, staff):
+def test_prepare_keeps_the_file_and_what_the_check_found(
+    prepared, job_template, job_sender
+):
     job = prepared(3, ("email", "twilio"))
     assert job.state == SendJob.CHECKED
-    assert job.template == job_template and job.created_by == staff
+    assert job.template == job_template and job.created_by == job_sender
     assert job.template_version == job_template.current_versions()["en"]
     assert (job.row_count, job.skipped_count, job.notification_count) == (3, 0, 6)
     assert job.summary["totals"] == {"Email": 3, "Twilio": 3}
@@ -63,7 +62,7 @@ def test_prepare_keeps_the_file_and_what_the_check_found(prepared, job_template,
 
 
 def test_prepare_refuses_another_file_than_the_one_checked(
-    job_template, job_people, job_file, staff
+    job_template, job_people, job_file, job_sender
 ):
     job_people(1)
     checked = job_file([HEADER, ["person1", "A", "1"]])
@@ -73,7 +72,7 @@ def test_prepare_refuses_another_file_than_the_one_checked(
             check,
             job_file([HEADER, ["person1", "B", "1"]]),
             template=job_template,
-            by=staff,
+            by=job_sender,
         )
     assert not SendJob.objects.exists() and not SendJobChunk.objects.exists()
 
