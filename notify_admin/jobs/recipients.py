@@ -51,9 +51,7 @@ class Recipients:
             emails = {k.lower() for k in keys if "@" in k and k not in self.users}
             if emails:
                 field = User.get_email_field_name()
-                found = users.annotate(_key=Lower(field)).filter(
-                    _key__in=list(emails)
-                )
+                found = users.annotate(_key=Lower(field)).filter(_key__in=list(emails))
                 for user in found:
                     if user._key in self.by_email:
                         self.ambiguous.add(user._key)

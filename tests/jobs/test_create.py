@@ -267,3 +267,43 @@ def test_export_rows_give_outcome_and_the_providers_reason(prepared):
     assert rows[str(cancelled.pk)]["reason"] == "cancelled by staff"
     assert rows[str(cancelled.pk)]["user"] in {"person1", "person2"}
     assert rows[str(cancelled.pk)]["address"].endswith("@example.com")
+
+
+def test_a_saved_jobs_preview_reads_its_first_rows_from_the_pinned_version(
+    prepared, job_template, monkeypatch
+):
+    from notify_admin.jobs import preview_job
+    from notify_admin.jobs.reading import FileRows
+
+    job = prepared(30, ("email", "twilio"))
+    NotificationOptOut.objects.create(
+        user=TargetUserRecord.objects.filter(user__username="person1").first().user,
+        active=True,
+    )
+    job_template.save_content(
+        {
+            **job_template.current_versions()["en"].content(),
+            "email_subject": "Changed ((name))",
+        },
+        "en",
+    )
+    rows = preview_job(job, limit=3)
+    # person1 opted out since the check: the preview shows what will be sent.
+    assert [row.line for row in rows] == [3, 4, 5]
+    email = rows[0].messages[0]
+    assert (email.target, email.rendered.title) == ("Email", "Parcel for Name2")
+    assert rows[0].messages[1].rendered.body == "Code C2 for Name2"
+    # The file is read only as far as the rows shown (a batch of 20).
+    read = []
+    original = FileRows.__iter__
+
+    def counted(self):
+        for row in original(self):
+            read.append(row[0])
+            yield row
+
+    monkeypatch.setattr(FileRows, "__iter__", counted)
+    preview_job(job, limit=3)
+    assert len(read) == 20
+    start(job)
+    assert preview_job(job) == []  # the file is gone once the rows exist
