@@ -340,3 +340,16 @@ def test_a_job_in_another_language_pins_that_version(
     job = start(prepare_job(check, upload, template=template, by=job_sender))
     assert job.template_version.language == "fr"
     assert Notification.objects.get().title == "Bonjour Zoé"
+
+
+def test_a_user_opted_out_at_the_check_is_counted_once(
+    job_template, job_people, job_file, job_sender
+):
+    people = job_people(3)
+    NotificationOptOut.objects.create(user=people[0], active=True)
+    upload = job_file([HEADER] + [[f"person{i}", "N", "C"] for i in range(1, 4)])
+    check = check_file(upload, job_template)
+    job = prepare_job(check, upload, template=job_template, by=job_sender)
+    assert job.skipped_count == 1
+    job = start(job)
+    assert job.skipped_count == 1 and job.created_count == 2
