@@ -1,8 +1,8 @@
 """Checking a send job's file: every problem by line and column, nothing written.
 
 :func:`check_file` reads the file a batch of rows at a time (a fixed handful
-of queries per batch, memory flat in the row count but for one small entry
-per user, the duplicate rule's) and returns a :class:`JobCheck`. Problems
+of queries per batch; memory flat in the row count: the duplicate rule keeps
+a bit per user key, :mod:`.seen`) and returns a :class:`JobCheck`. Problems
 are listed in GOV.UK Notify's order (:mod:`.rules`): the file, the ``user``
 column, the other columns, then each row's. Header problems stop the check:
 the rows cannot be read against columns that do not match.
