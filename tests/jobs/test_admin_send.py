@@ -1,0 +1,150 @@
+"""A checked job's preview and Send in Django's test client: the first rows
+rendered per channel as they will be sent (markup as text, the email's HTML
+in a sandboxed frame), totals and opted-out users, sending (logged), the
+duplicate-file guard naming the earlier job, and crafted requests (forged
+ids, wrong states, no permission) getting a message or a 4xx, never a 500."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+
+from notify_admin.models import Notification, NotificationOptOut, SendJob
+from tests.support.html import parse
+from tests.support.send_job_admin import (
+    SENDER_PERMS,
+    VIEWER_PERMS,
+    make_job,
+    people,
+    staff,
+    url,
+)
+
+pytestmark = pytest.mark.django_db
+HEADER = ["user", "order"]
+PAYLOAD = '"><script>alert(1)</script>'
+
+
+@pytest.fixture
+def send_world(make_template):
+    template = make_template(
+        "shipped",
+        name="Order shipped",
+        email_subject="Order ((order)) shipped",
+        email_text="Order ((order)) is on its way.",
+        email_html="<p>Order <b>((order))</b> is on its way.</p>",
+    )
+    users = people(4)
+    NotificationOptOut.objects.create(user=users[3], active=True)
+    sender = staff("sender", *SENDER_PERMS)
+    rows = [[u.username, f"A-{i}"] for i, u in enumerate(users)]
+    rows[0][1] = PAYLOAD.replace(",", " ").replace('"', "'")
+    return {"template": template, "users": users, "sender": sender, "rows": rows}
+
+
+def job_of(world, **kwargs):
+    return make_job(world["template"], HEADER, world["rows"], world["sender"], **kwargs)
+
+
+def test_the_preview_renders_the_first_rows_as_they_will_be_sent(client, send_world):
+    job = job_of(send_world)
+    client.force_login(send_world["sender"])
+    response = client.get(url("preview", job))
+    assert response.status_code == 200
+    page = response.content.decode()
+    parsed = parse(page)
+    # The first row's value is text everywhere: no script element from it,
+    # and the email's HTML only inside the sandboxed frame's srcdoc.
+    assert not any(
+        name == "script" and not attrs.get("src") for name, attrs in parsed.tags
+    )
+    frames = [attrs for name, attrs in parsed.tags if name == "iframe"]
+    assert frames and all(attrs.get("sandbox") == "" for attrs in frames)
+    assert "<b>A-1</b>" in frames[1]["srcdoc"]
+    assert "Order A-2 is on its way." in page
+    # Totals per channel, and the opted-out user listed as skipped.
+    assert response.context["total"] == 3
+    assert (
+        dict(response.context["totals"]) == {"email": 3}
+        or sum(n for _name, n in response.context["totals"]) == 3
+    )
+    assert send_world["users"][3].username in page
+    assert "opted out" in page
+
+
+def test_send_creates_the_rows_and_logs_it(client, send_world):
+    job = job_of(send_world)
+    client.force_login(send_world["sender"])
+    response = client.post(url("preview", job))
+    assert response.status_code == 302
+    assert response["Location"] == url("change", job)
+    job.refresh_from_db()
+    assert job.state in (SendJob.SENDING, SendJob.SCHEDULED, SendJob.FINISHED)
+    assert Notification.objects.filter(send_job=job).count() == 3
+    messages = [
+        e.change_message for e in LogEntry.objects.filter(object_id=str(job.pk))
+    ]
+    assert any("3 notifications" in m for m in messages)
+
+
+def test_the_same_file_again_names_the_earlier_job_and_needs_a_tick(client, send_world):
+    first = job_of(send_world)
+    client.force_login(send_world["sender"])
+    client.post(url("preview", first))
+    second = job_of(send_world)
+    page = client.get(url("preview", second)).content.decode()
+    assert f"job {first.pk}" in page
+    assert url("change", first) in page
+    assert 'name="confirm_duplicate"' in page
+    # Without the tick: an error, nothing created.
+    response = client.post(url("preview", second))
+    assert response.status_code == 200
+    assert "tick the box" in page + response.content.decode()
+    assert Notification.objects.filter(send_job=second).count() == 0
+    second.refresh_from_db()
+    assert second.state == SendJob.CHECKED
+    # With it: sent, and the log says it was a confirmed duplicate.
+    response = client.post(url("preview", second), {"confirm_duplicate": "on"})
+    assert response.status_code == 302
+    assert Notification.objects.filter(send_job=second).count() == 3
+    entry = LogEntry.objects.filter(object_id=str(second.pk)).latest("pk")
+    assert f"job {first.pk}" in entry.change_message
+
+
+@pytest.mark.parametrize("name", ["change", "preview", "counts", "cancel", "export"])
+@pytest.mark.parametrize("forged", ["999999", "abc", "1" * 40, "-1", "1 OR 1=1"])
+def test_forged_job_ids_are_not_found(client, send_world, name, forged):
+    admin = staff("boss", *SENDER_PERMS, "export_notification")
+    client.force_login(admin)
+    path = url(name, job_of(send_world)).replace(
+        f"/{SendJob.objects.get().pk}/", f"/{forged}/"
+    )
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code in (302, 404), (path, response.status_code)
+
+
+def test_a_job_already_sent_cannot_be_sent_again(client, send_world):
+    job = job_of(send_world)
+    client.force_login(send_world["sender"])
+    client.post(url("preview", job))
+    response = client.post(url("preview", job), follow=True)
+    assert response.status_code == 200
+    assert Notification.objects.filter(send_job=job).count() == 3
+    assert "no preview to confirm" in response.content.decode()
+
+
+def test_sending_needs_the_send_permission(client, send_world):
+    job = job_of(send_world)
+    viewer = staff("viewer", *VIEWER_PERMS)
+    client.force_login(viewer)
+    assert client.get(url("preview", job)).status_code == 200
+    page = client.get(url("preview", job)).content.decode()
+    assert 'id="na-job-send"' not in page
+    assert client.post(url("preview", job)).status_code == 403
+    assert Notification.objects.filter(send_job=job).count() == 0
+
+
+def test_staff_without_view_permission_see_no_job(client, send_world):
+    job = job_of(send_world)
+    client.force_login(staff("nobody"))
+    for name in ("change", "preview", "counts"):
+        assert client.get(url(name, job)).status_code == 403
