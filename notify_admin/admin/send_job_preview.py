@@ -65,16 +65,18 @@ class SendForm(forms.Form):
 
 
 def rendered_rows(preview):
-    """The preview's rows, each part's message through the preview include."""
+    """The preview's rows (``jobs`` PreviewRow), each target's message
+    through the template preview's include."""
     rows = []
     for row in preview:
         parts = []
         for message in row.messages:
-            shown, items = part_preview(message)
+            shown, items = part_preview(message.rendered)
             parts.append(
                 {
                     "part": message.part,
                     "name": PART_NAMES.get(message.part, message.part),
+                    "target": message.target,
                     "html": render_to_string(
                         PREVIEW_INCLUDE, {"preview": shown, "extra_items": items}
                     ),
@@ -143,7 +145,7 @@ def preview_view(model_admin, request, object_id):
 def job_preview(job, limit):
     """The first ``limit`` rows of the job's stored file, rendered."""
     check = jobs.check_file(
-        job.open_file(), job.template, language=(job.summary or {}).get("language")
+        job.open_file(), job.template, language=job.template_version.language
     )
     return check.preview(limit)
 

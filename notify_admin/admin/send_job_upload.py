@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .. import jobs
-from ..imports.formats import ImportFileError
+from ..exceptions import TemplateNotFound
 from ..models import NotificationTemplate
 from ..rendering.languages import normalise
 from .send_job_access import job_url, log_job
@@ -119,14 +119,16 @@ def upload_view(model_admin, request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        check = None
         try:
             check = jobs.check_file(
                 data["file"], data["template"], language=data["language"]
             )
-        except ImportFileError as err:
-            form.add_error("file", str(err))
-        if check is not None and check.ok:
+        except TemplateNotFound as err:
+            form.add_error("template", str(err))
+            return render_upload(model_admin, request, form)
+        if not check.ok:
+            return render_upload(model_admin, request, form, check=check)
+        try:
             job = jobs.prepare_job(
                 check,
                 data["file"],
@@ -134,6 +136,9 @@ def upload_view(model_admin, request):
                 by=request.user,
                 scheduled_for=data["scheduled_for"],
             )
+        except jobs.JobError as err:
+            form.add_error("file", str(err))
+        else:
             log_job(request, job, upload_message(check), added=True)
             messages.success(
                 request,
@@ -149,8 +154,6 @@ def upload_view(model_admin, request):
             return HttpResponseRedirect(
                 job_url("preview", job, model_admin.admin_site.name)
             )
-        if check is not None:
-            return render_upload(model_admin, request, form, check=check)
     return render_upload(model_admin, request, form)
 
 
@@ -163,7 +166,7 @@ def upload_message(check):
         "size": filesizeformat(check.size),
         "sha": check.sha256,
         "rows": check.row_count,
-        "skipped": len(check.skipped),
+        "skipped": check.skipped_count,
     }
 
 
@@ -176,6 +179,7 @@ def render_upload(model_admin, request, form, check=None):
         model_admin=model_admin,
     )
     errors = list(check.errors) if check is not None else []
+    total = check.error_count if check is not None else 0
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -186,8 +190,8 @@ def render_upload(model_admin, request, form, check=None):
         "form": form,
         "check": check,
         "errors": errors[:ERRORS_SHOWN],
-        "error_total": len(errors),
-        "errors_hidden": max(len(errors) - ERRORS_SHOWN, 0),
+        "error_total": total,
+        "errors_hidden": max(total - min(len(errors), ERRORS_SHOWN), 0),
         "media": model_admin.media + admin_form.media,
         "add": True,
         "has_file_field": True,
