@@ -114,6 +114,7 @@ def preview_view(model_admin, request, object_id):
         if form.is_valid():
             return send(model_admin, request, job, duplicate)
     waiting = job.state == SendJob.AWAITING_APPROVAL
+    preview = job_preview(job, PREVIEW_ROWS)
     mine = job.created_by_id == request.user.pk
     summary = job.summary or {}
     skipped = list(summary.get("skipped") or [])
@@ -122,7 +123,8 @@ def preview_view(model_admin, request, object_id):
         request,
         job,
         _("Preview of job %(job)s") % {"job": job.pk},
-        rows=rendered_rows(job_preview(job, PREVIEW_ROWS)),
+        rows=rendered_rows(preview or []),
+        preview_gone=preview is None,
         totals=sorted((summary.get("totals") or {}).items()),
         total=job.notification_count,
         skipped=skipped[:SKIPPED_SHOWN],
@@ -142,11 +144,36 @@ def preview_view(model_admin, request, object_id):
     return TemplateResponse(request, TEMPLATE, context)
 
 
+class StoredFile:
+    """A job's stored file as ``check_file`` takes an upload: its name (the
+    delimiter follows the extension), size, and bytes from the start."""
+
+    def __init__(self, job):
+        self.job = job
+        self.name = job.file_name
+        self.size = job.file_size
+        self.reader = job.open_file()
+
+    def seek(self, offset):
+        if offset != 0:
+            raise ValueError("a stored file is only read from its start")
+        self.reader = self.job.open_file()
+
+    def read(self, size=-1):
+        return self.reader.read(size)
+
+
 def job_preview(job, limit):
-    """The first ``limit`` rows of the job's stored file, rendered."""
+    """The first ``limit`` rows of the job's stored file, rendered from the
+    version the job pinned (read again: nothing of the first check is kept
+    but its summary). None when the file is gone or no longer passes."""
+    if not job.has_file:
+        return None
     check = jobs.check_file(
-        job.open_file(), job.template, language=job.template_version.language
+        StoredFile(job), job.template, language=job.template_version.language
     )
+    if not check.ok or check.version.pk != job.template_version_id:
+        return None
     return check.preview(limit)
 
 
