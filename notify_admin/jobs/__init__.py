@@ -13,21 +13,32 @@ The public API (the admin and the ``send_job`` command use only this):
     ``checked``, or ``awaiting_approval`` above the approval threshold).
 ``duplicate_of(job_or_sha, template, within=timedelta(hours=24))``
     The earlier job of the same file and template, or None.
-``needs_approval(job)`` / ``approve(job, user)``
-    The second-person rule (raises :class:`ApprovalRefused`).
+``needs_approval(job)`` / ``may_approve(job, user)`` / ``approve(job, user)``
+    The second-person rule (``approve`` raises :class:`ApprovalRefused`;
+    ``may_approve`` returns ``(allowed, reason)`` for showing a button).
 ``start(job, *, confirmed_duplicate=False, by=None)``
     Create the rows now (one transaction, in batches) or hand a large file to
     the background; raises :class:`DuplicateJob`, :class:`ApprovalRequired`.
 ``cancel(job, by)``
     The job's open rows become cancelled, as the admin's Cancel action does.
-``job_counts(job)`` / ``export_rows(job)``
-    Counts by status and channel; the rows with their outcome.
+``job_counts(job)``
+    A :class:`JobCounts` (``by_status``, ``by_target``, ``total``, ``open``)
+    in one query; it also moves a finished job to ``finished``.
+``export_rows(job)`` / ``EXPORT_COLUMNS``
+    The job's notifications with their outcome and the provider's reason.
+``process_send_jobs()``
+    What cron runs: background creations, states, retention of files.
+
+States (``SendJob.state``): ``checked`` → (``awaiting_approval`` →
+``checked``) → ``creating`` → ``scheduled`` / ``sending`` → ``finished``;
+``cancelled`` from any state before ``finished``; ``failed`` when the rows
+could not be created (nothing was), startable again.
 """
 
-from .approval import approve, needs_approval
+from .approval import SEND_PERMISSION, approve, may_approve, needs_approval
 from .cancel import cancel
 from .check import JobCheck, JobProblem, check_file
-from .counts import job_counts
+from .counts import JobCounts, job_counts
 from .duplicates import duplicate_of
 from .errors import (
     ApprovalRefused,
@@ -36,25 +47,36 @@ from .errors import (
     JobError,
     JobNotStartable,
 )
-from .export import export_rows
+from .export import EXPORT_COLUMNS, export_rows
 from .prepare import prepare_job
+from .preview import PreviewMessage, PreviewRow
+from .process import process_send_jobs
+from .rules import LABELS as RULE_LABELS
 from .start import start
 
 __all__ = [
+    "EXPORT_COLUMNS",
+    "RULE_LABELS",
+    "SEND_PERMISSION",
     "ApprovalRefused",
     "ApprovalRequired",
     "DuplicateJob",
     "JobCheck",
+    "JobCounts",
     "JobError",
     "JobNotStartable",
     "JobProblem",
+    "PreviewMessage",
+    "PreviewRow",
     "approve",
     "cancel",
     "check_file",
     "duplicate_of",
     "export_rows",
     "job_counts",
+    "may_approve",
     "needs_approval",
     "prepare_job",
+    "process_send_jobs",
     "start",
 ]

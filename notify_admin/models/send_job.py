@@ -173,13 +173,15 @@ class SendJob(models.Model):
     # -- the file -------------------------------------------------------------
 
     def store_file(self, stream):
-        """Save ``stream``'s bytes (from its start) as this job's chunks."""
+        """Save ``stream``'s bytes (from its start) as this job's chunks;
+        returns ``stream``."""
         if hasattr(stream, "seek"):
             stream.seek(0)
         index = 0
         while data := stream.read(CHUNK_SIZE):
             SendJobChunk.objects.create(job=self, index=index, data=data)
             index += 1
+        return stream
 
     @property
     def has_file(self):
