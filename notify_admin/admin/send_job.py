@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder
 
@@ -163,7 +164,7 @@ class SendJobAdmin(GuardedActionsMixin, admin.ModelAdmin):
         if not shown:
             return "-"
         return format_html_join(
-            format_html("<br>"), '<span class="{}">{} {}</span>', shown
+            mark_safe("<br>"), '<span class="{}">{} {}</span>', shown
         )
 
     @admin.display(description=_("created / approved by"))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import jobs
+from ..jobs.export import EXPORT_COLUMNS
 from .send_job_access import get_job, log_job
 from .streaming_export import delimited_chunks
 
@@ -20,7 +21,7 @@ def export_view(model_admin, request, object_id):
     job = get_job(model_admin, request, object_id)
     if not model_admin.has_export_permission(request, job):
         raise PermissionDenied
-    headers, rows = jobs.export_rows(job)
+    headers, rows = EXPORT_COLUMNS, jobs.export_rows(job)
 
     def counted():
         count = 0

@@ -45,29 +45,32 @@ def changelist_url(job, site_name="admin", **params):
 
 def count_table(job, site_name="admin"):
     """Rows per target with a linked count per status, and linked totals:
-    the dashboard's columns (a staff cancellation apart from an opt-out)."""
-    cells = jobs.job_counts(job)  # {(target id, status key): n}
+    the dashboard's columns (a staff cancellation apart from an opt-out).
+    Two queries: the counts (``jobs.job_counts``, which also moves a done
+    job on to finished) and the targets' ids for the links."""
+    counts = jobs.job_counts(job)
     columns = status_columns()
-    targets = sorted({target_id for target_id, _key in cells})
-    names = dict(
-        NotificationTarget.objects.filter(pk__in=targets).values_list("pk", "name")
+    names = sorted(counts.by_target)
+    ids = dict(
+        NotificationTarget.objects.filter(name__in=names).values_list("name", "pk")
     )
     rows = []
-    for target_id in targets:
-        by_target = {TARGET_PARAM: target_id}
+    for name in names:
+        found = counts.by_target[name]
+        by_target = {TARGET_PARAM: ids[name]} if name in ids else {}
         values = [
             {
-                "key": f"{target_id}:{key}",
-                "n": cells.get((target_id, key), 0),
+                "key": f"{name}:{key}",
+                "n": found.get(key, 0),
                 "url": changelist_url(job, site_name, **by_target, **params),
             }
             for key, _label, params in columns
         ]
         rows.append(
             {
-                "name": names.get(target_id, target_id),
+                "name": name,
                 "counts": values,
-                "key": f"{target_id}:total",
+                "key": f"{name}:total",
                 "total": sum(cell["n"] for cell in values),
                 "url": changelist_url(job, site_name, **by_target),
             }
@@ -75,16 +78,16 @@ def count_table(job, site_name="admin"):
     totals = [
         {
             "key": f"total:{key}",
-            "n": sum(row["counts"][i]["n"] for row in rows),
+            "n": counts.by_status.get(key, 0),
             "url": changelist_url(job, site_name, **params),
         }
-        for i, (key, _label, params) in enumerate(columns)
+        for key, _label, params in columns
     ]
     return {
         "statuses": [(key, label) for key, label, _params in columns],
         "rows": rows,
         "totals": totals,
-        "total": sum(cell["n"] for cell in totals),
+        "total": counts.total,
         "url": changelist_url(job, site_name),
     }
 

@@ -32,9 +32,7 @@ def job_people(make_user, make_record):
     def make(n, modules=("email",), prefix="person"):
         people = []
         for i in range(1, n + 1):
-            user = make_user(
-                username=f"{prefix}{i}", email=f"{prefix}{i}@example.com"
-            )
+            user = make_user(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com")
             for module in modules:
                 address = "+1415555%04d" % i if module == "twilio" else None
                 make_record(user, module, address)

@@ -69,10 +69,11 @@ def url(name, job=None):
     return reverse(f"admin:notify_admin_sendjob_{name}", args=args)
 
 
-def upload(client, template, data, name="people.csv", **fields):
-    """POST the upload form with ``data`` (bytes) as the file."""
+def upload(client, chosen, data, name="people.csv", **fields):
+    """POST the upload form with ``chosen`` (a template) and ``data`` (bytes)
+    as the file; ``fields`` override any field (``template`` too)."""
     payload = {
-        "template": template.pk,
+        "template": chosen.pk,
         "language": "",
         "send": "now",
         "file": SimpleUploadedFile(name, data, "text/csv"),
