@@ -34,7 +34,7 @@ def job_people(make_user, make_record):
         for i in range(1, n + 1):
             user = make_user(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com")
             for module in modules:
-                address = "+1415555%04d" % i if module == "twilio" else None
+                address = f"+1415555{i:04d}" if module == "twilio" else None
                 make_record(user, module, address)
             people.append(user)
         return people
