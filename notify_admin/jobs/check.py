@@ -180,6 +180,8 @@ def _check_stream(check, stream, size, user_field):
     if mixed:
         check.add(rules.FILE, None, "", mixed)
     check.row_count = rows.row_count
+    if check.ok and not rows.row_count:
+        check.add(rules.FILE, None, "", _("The file has a header line but no rows."))
     check.size, check.sha256 = rows.size, rows.sha256
     check.encoding = rows.encoding or rows.decoder.label
 

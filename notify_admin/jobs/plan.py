@@ -10,7 +10,7 @@ once), so a job's rows are rendered and measured exactly as
 
 from ..models import NotificationTarget
 from ..models.template_plan import Plan
-from ..rendering import content_of, parts_of
+from ..rendering import PARTS, content_of, parts_of
 
 
 class JobPlan(Plan):
@@ -40,6 +40,16 @@ class JobPlan(Plan):
     def find_target(self, name):
         """The target named ``name`` (any case), or None."""
         return self.by_name.get(name.strip().casefold())
+
+    def in_order(self, addresses):
+        """The distinct targets of ``addresses`` (``(record_id, target_id)``),
+        by part (email, SMS, push), then name: problems and previews come in
+        the same order every time."""
+        found = dict.fromkeys(target_id for _record, target_id in addresses)
+        return sorted(
+            found,
+            key=lambda pk: (PARTS.index(self.targets[pk][0]), self.target_name(pk)),
+        )
 
     def part_of(self, target_id):
         return self.targets[target_id][0]

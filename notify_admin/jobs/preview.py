@@ -28,7 +28,7 @@ def preview_rows(plan, kept):
     found = []
     for line, user, personalisation, addresses in kept:
         parts, messages = {}, []
-        for target_id in dict.fromkeys(target_id for _r, target_id in addresses):
+        for target_id in plan.in_order(addresses):
             part, module = plan.targets[target_id]
             if part not in parts:
                 parts[part] = renderer.render(

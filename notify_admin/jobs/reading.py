@@ -162,7 +162,8 @@ class FileRows:
         if start.startswith(UTF16_BOMS):
             self.encoding = "UTF-16"
             lines = self._utf16_lines(buffered)
-        elif b"\x00" in start:
+        elif b"\x00" in start.split(b"\n", 1)[0]:
+            # No header line has a NUL byte: a workbook, an image...
             raise FileProblem(
                 _(
                     "This is not a text file (it looks binary, e.g. a "
@@ -257,8 +258,10 @@ class FileRows:
                     line=line,
                 )
             cells = self._fit(line, cells, width)
+            bad = False
             for index, value in enumerate(cells):
                 if len(value) > longest:
+                    bad = True
                     self.problems.append(
                         (
                             line,
@@ -270,7 +273,8 @@ class FileRows:
                             % {"length": f"{len(value):,}", "limit": f"{longest:,}"},
                         )
                     )
-                    cells[index] = ""
+            if bad:
+                continue  # not checked further: the value is refused as such
             yield line, cells
 
     def _fit(self, line, cells, width):

@@ -137,7 +137,7 @@ class RowChecker:
         """Render each part the row sends and measure it for each of its
         targets; add every problem. True when all can be sent."""
         ok, parts, said = True, {}, set()
-        for target_id in dict.fromkeys(target_id for _r, target_id in addresses):
+        for target_id in self.plan.in_order(addresses):
             part, module = self.plan.targets[target_id]
             if part not in parts:
                 try:
