@@ -134,6 +134,7 @@ def job_page_view(model_admin, request, object_id):
         job,
         _("Job %(job)s: %(file)s") % {"job": job.pk, "file": job.file_name},
         table=table,
+        is_job_page=True,
         live=job.state in LIVE_STATES,
         refresh=REFRESH_SECONDS,
         counts_url=job_url("counts", job, site),

@@ -13,6 +13,28 @@ from tests.support.send_job_admin import SENDER_PERMS, csv_bytes, people, staff
 pytestmark = BROWSER_MARKS
 
 
+def paint_frames(page):
+    """Chromium paints a sandboxed frame once it has been on screen: each is
+    scrolled to before a full-page picture."""
+    frames = page.locator("iframe.na-preview-html")
+    for i in range(frames.count()):
+        frames.nth(i).scroll_into_view_if_needed()
+        expect(
+            page.frame_locator("iframe.na-preview-html").nth(i).locator("h1")
+        ).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+def shoot_tall(page, folder, name):
+    """A full-page picture taken with the whole page inside the window (a
+    frame outside it is left blank in the picture)."""
+    height = page.viewport_size["height"]
+    tall = page.evaluate("document.documentElement.scrollHeight") + 200
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": tall})
+    shoot(page, folder, name)
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": height})
+
+
 def test_upload_errors_fixed_file_preview_approval_job_page(
     page, browser, live_server, make_template, settings, screenshots
 ):
@@ -27,6 +49,9 @@ def test_upload_errors_fixed_file_preview_approval_job_page(
         ),
     )
     users = people(3, prefix="patient")
+    for user, name in zip(users, ["Ann", "Bob", "Cleo"], strict=True):
+        user.first_name = name
+        user.save()
     staff("creator", *SENDER_PERMS)
     staff("approver", *SENDER_PERMS)
     header = ["user", "day", "room"]
@@ -78,7 +103,8 @@ def test_upload_errors_fixed_file_preview_approval_job_page(
     expect(page.locator("#na-job-send")).to_have_count(0)
     job = SendJob.objects.get()
     assert job.state == SendJob.AWAITING_APPROVAL
-    shoot(page, screenshots, "send_job_preview")
+    paint_frames(page)
+    shoot_tall(page, screenshots, "send_job_preview")
 
     # A second person who may send approves it, in a browser of their own.
     context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -89,19 +115,32 @@ def test_upload_errors_fixed_file_preview_approval_job_page(
     other.goto(f"{live_server.url}/admin/notify_admin/sendjob/{job.pk}/change/")
     other.click(".na-job-approve-link")
     expect(other.locator("#na-job-approve")).to_be_visible()
-    shoot(other, screenshots, "send_job_approval")
-    other.click("#na-job-approve")
+    paint_frames(other)
+    shoot_tall(other, screenshots, "send_job_approval")
+    # Scrolled first: the preview's frames settle their height as they load.
+    approve = other.locator("#na-job-approve")
+    approve.scroll_into_view_if_needed()
+    approve.click()
     expect(other.locator(".messagelist")).to_contain_text("Approved by approver")
     expect(other.locator("#na-job-summary")).to_contain_text("approver")
     assert Notification.objects.filter(send_job=job).count() == 3
 
-    # The job page follows the delivery without a reload.
-    total = other.locator('[data-na-cell="total:SCHEDULED"]')
-    expect(total).to_have_text("3")
-    delivery.send_now(Notification.objects.filter(send_job=job), source="test")
+    # The job page follows the delivery: in place while it sends...
+    expect(other.locator('[data-na-cell="total:SCHEDULED"]')).to_have_text("3")
+    other.evaluate("window.naStillHere = true")
+    rows = Notification.objects.filter(send_job=job).order_by("pk")
+    delivery.send_now(rows.filter(pk=rows[0].pk), source="test")
     expect(other.locator('[data-na-cell="total:DELIVERED"]')).to_have_text(
-        "3", timeout=20_000
+        "1", timeout=20_000
     )
+    expect(other.locator('[data-na-cell="total:SCHEDULED"]')).to_have_text("2")
+    assert other.evaluate("window.naStillHere") is True  # no reload
+    # ... and drawn again when it finishes.
+    delivery.send_now(rows, source="test")
+    expect(other.locator("#na-job-summary .na-job-state")).to_have_text(
+        "Finished", timeout=20_000
+    )
+    expect(other.locator('[data-na-cell="total:DELIVERED"]')).to_have_text("3")
     shoot(other, screenshots, "send_job_page")
 
     # Its notifications in the list, through the sidebar's job filter.
