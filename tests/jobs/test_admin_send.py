@@ -4,8 +4,13 @@ in a sandboxed frame), totals and opted-out users, sending (logged), the
 duplicate-file guard naming the earlier job, and crafted requests (forged
 ids, wrong states, no permission) getting a message or a 4xx, never a 500."""
 
+import datetime
+import io
+
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from django.utils import timezone
 
 from notify_admin.models import Notification, NotificationOptOut, SendJob
 from tests.support.html import parse
@@ -148,3 +153,69 @@ def test_staff_without_view_permission_see_no_job(client, send_world):
     client.force_login(staff("nobody"))
     for name in ("change", "preview", "counts"):
         assert client.get(url(name, job)).status_code == 403
+
+
+def test_a_job_for_later_is_scheduled_at_its_time(client, send_world):
+    when = timezone.now() + datetime.timedelta(days=1)
+    job = job_of(send_world, scheduled_for=when)
+    client.force_login(send_world["sender"])
+    page = client.get(url("preview", job)).content.decode()
+    assert "Schedule 3 notifications for" in page
+    response = client.post(url("preview", job), follow=True)
+    job.refresh_from_db()
+    assert job.state == SendJob.SCHEDULED
+    rows = Notification.objects.filter(send_job=job)
+    assert rows.count() == 3
+    assert all(abs((n.scheduled_delivery - when).total_seconds()) < 1 for n in rows)
+    assert any("scheduled for" in str(m) for m in response.context["messages"])
+
+
+def test_a_large_job_is_created_in_the_background_and_the_page_follows_it(
+    client, send_world, settings
+):
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_BACKGROUND_ROWS = 1
+    job = job_of(send_world)
+    client.force_login(send_world["sender"])
+    response = client.post(url("preview", job), follow=True)
+    job.refresh_from_db()
+    assert job.state == SendJob.CREATING
+    assert Notification.objects.filter(send_job=job).count() == 0
+    page = response.content.decode()
+    assert "0 of 3 notifications created" in page
+    assert '<meta http-equiv="refresh"' in page  # inside <noscript>
+    assert client.get(url("counts", job)).json()["live"] is True
+    # The cron command creates the rows; the page and its JSON follow.
+    call_command("process_send_jobs", stdout=io.StringIO())
+    figures = client.get(url("counts", job)).json()
+    assert figures["created"] == 3
+    assert figures["cells"]["total"] == 3
+    assert figures["state"] in (SendJob.SENDING, SendJob.SCHEDULED)
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("approve", {}),  # a checked job waits for nobody's approval
+        ("cancel", {"confirm": "yes"}),  # cancelling is allowed: see below
+        ("preview", {"confirm_duplicate": ["on", "x"] * 50}),
+    ],
+)
+def test_crafted_posts_on_a_finished_job_change_nothing(client, send_world, name, data):
+    job = job_of(send_world)
+    client.force_login(staff("boss", *SENDER_PERMS))
+    client.post(url("preview", job))
+    Notification.objects.filter(send_job=job).update(
+        status=Notification.DELIVERED, attempted_delivery=timezone.now()
+    )
+    client.get(url("change", job))  # the page sees it finished
+    job.refresh_from_db()
+    assert job.state == SendJob.FINISHED
+    before = list(Notification.objects.values_list("pk", "status", "cancelled_at"))
+    response = client.post(url(name, job), data, follow=True)
+    assert response.status_code == 200
+    assert list(response.context["messages"])
+    assert list(Notification.objects.values_list("pk", "status", "cancelled_at")) == (
+        before
+    )
+    job.refresh_from_db()
+    assert job.state == SendJob.FINISHED
