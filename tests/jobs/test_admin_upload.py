@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.utils import timezone
+from django.utils.html import escape
 
 from notify_admin.models import Notification, SendJob
 from tests.support.html import parse
@@ -233,3 +234,57 @@ def test_hostile_files_get_a_message_and_create_nothing(client, upload_world, da
     assert Notification.objects.count() == 0
     form = response.context["form"]
     assert response.context["errors"] or form.errors
+
+
+def hostile_upload_cases(users):
+    name = users[0].username
+    return {
+        "10,000 columns": csv_bytes(
+            ["user", "day", "place", *[f"c{i}" for i in range(10_000)]],
+            [[name, "Monday", "Room", *["x"] * 10_000]],
+        ),
+        "1 MB value": csv_bytes(
+            ["user", "day", "place"], [[name, "M" * 1_000_000, "Room"]]
+        ),
+        "NUL bytes": b"user,day,place\r\n" + name.encode() + b",Mon\x00day,Room\r\n",
+        "mixed encodings": (
+            b"user,day,place\r\n"
+            + name.encode()
+            + b",Caf\xc3\xa9,Room\r\n"
+            + users[1].username.encode()
+            + b",Caf\xe9,Room\r\n"
+        ),
+        "over the size limit": csv_bytes(
+            ["user", "day", "place"], [[name, "Monday", "Room " * 400]]
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "10,000 columns",
+        "1 MB value",
+        "NUL bytes",
+        "mixed encodings",
+        "over the size limit",
+    ],
+)
+def test_hostile_files_are_named_on_the_errors_page(
+    client, upload_world, settings, case
+):
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_MAX_BYTES = 1_500_000
+    if case == "over the size limit":
+        settings.NOTIFICATION_SYSTEM_SEND_JOB_MAX_BYTES = 1_000
+    data = hostile_upload_cases(upload_world["users"])[case]
+    client.force_login(upload_world["sender"])
+    response = upload(client, upload_world["template"], data)
+    assert response.status_code == 200
+    problems = response.context["errors"]
+    assert problems, f"{case}: the file passed"
+    page = response.content.decode()
+    assert "nothing was created" in page
+    assert problems[0].message in page or escape(problems[0].message) in page
+    assert len(page) < 2_000_000  # the page does not echo the file back
+    assert SendJob.objects.count() == 0
+    assert Notification.objects.count() == 0
