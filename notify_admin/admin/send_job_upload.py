@@ -116,8 +116,11 @@ class UploadForm(forms.Form):
 def upload_view(model_admin, request):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = UploadForm(
+        request.POST if posted else None, request.FILES if posted else None
+    )
+    if posted and form.is_valid():
         data = form.cleaned_data
         try:
             check = jobs.check_file(

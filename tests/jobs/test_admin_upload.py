@@ -288,3 +288,12 @@ def test_hostile_files_are_named_on_the_errors_page(
     assert len(page) < 2_000_000  # the page does not echo the file back
     assert SendJob.objects.count() == 0
     assert Notification.objects.count() == 0
+
+
+def test_an_empty_post_shows_the_required_fields(client, upload_world):
+    client.force_login(upload_world["sender"])
+    response = client.post(url("add"), {})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"template", "file"} <= set(errors)
+    assert SendJob.objects.count() == 0
