@@ -10,6 +10,8 @@ import io
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notify_admin.models import Notification, NotificationOptOut, SendJob
@@ -219,3 +221,26 @@ def test_crafted_posts_on_a_finished_job_change_nothing(client, send_world, name
     )
     job.refresh_from_db()
     assert job.state == SendJob.FINISHED
+
+
+def test_the_preview_costs_the_same_whatever_the_file_size(client, send_world):
+    def job_for(n, prefix):
+        rows = [[u.username, f"B-{i}"] for i, u in enumerate(people(n, prefix))]
+        return make_job(send_world["template"], HEADER, rows, send_world["sender"])
+
+    # Both longer than the lines the preview reads again.
+    small, big = job_for(80, "few"), job_for(800, "many")
+    client.force_login(send_world["sender"])
+    client.get(url("preview", small))
+
+    def queries(job):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("preview", job))
+        assert response.status_code == 200
+        return len(captured), response
+
+    few, _response = queries(small)
+    many, response = queries(big)
+    assert many == few
+    assert len(response.context["rows"]) == 3
+    assert response.context["total"] == 800
