@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from notify_admin import jobs
 from notify_admin.models import Notification, SendJob
@@ -206,3 +207,45 @@ def test_an_unknown_job_filter_value_is_refused_not_a_500(client, page_world):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
     assert SendJob.objects.count() == 0
+
+
+def test_a_hostile_file_name_is_text_on_every_page(client, page_world):
+    payload = "<img src=x onerror=alert(1)>"
+    job = started_job(page_world, 2)
+    SendJob.objects.filter(pk=job.pk).update(file_name=f"{payload}.csv")
+    client.force_login(page_world["sender"])
+    pages = [
+        url("changelist"),
+        url("change", job),
+        url("cancel", job),
+        f"{reverse(CHANGELIST)}?send_job={job.pk}",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert payload not in page, path
+        tags = parse(page).tags
+        assert not any(attrs.get("onerror") for _name, attrs in tags), path
+        assert escape(payload) in page, path
+
+
+def test_the_job_list_filters_by_state_and_date(client, page_world):
+    sent = started_job(page_world, 2, prefix="f")
+    users = people(1, prefix="waiting")
+    checked = make_job(
+        page_world["template"],
+        ["user", "name"],
+        [[users[0].username, "X"]],
+        page_world["sender"],
+    )
+    SendJob.objects.filter(pk=checked.pk).update(
+        created_at=timezone.now() - timezone.timedelta(days=10)
+    )
+    client.force_login(page_world["sender"])
+    listed = client.get(url("changelist") + "?state__exact=checked")
+    assert [job.pk for job in listed.context["cl"].result_list] == [checked.pk]
+    today = timezone.localdate().isoformat()
+    recent = client.get(url("changelist") + f"?created_at__range__gte={today}")
+    assert recent.status_code == 200
+    assert [job.pk for job in recent.context["cl"].result_list] == [sent.pk]
