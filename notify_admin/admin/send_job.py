@@ -74,9 +74,7 @@ class SendJobAdmin(GuardedActionsMixin, admin.ModelAdmin):
         "state_display",
         "rows_display",
         "outcomes_display",
-        "people_display",
         "created_display",
-        "scheduled_display",
     ]
     list_display_links = ["job_display"]
     list_filter = [
@@ -136,9 +134,10 @@ class SendJobAdmin(GuardedActionsMixin, admin.ModelAdmin):
             obj.template.key,
         )
 
-    @admin.display(description=_("state"), ordering="state")
+    @admin.display(description=_("state / send at"), ordering="state")
     def state_display(self, obj):
-        return state_badge(obj)
+        when = compact_time(obj.scheduled_for) if obj.scheduled_for else _("at once")
+        return format_html("{}<br>{}", state_badge(obj), when)
 
     @admin.display(description=_("rows"), ordering="row_count")
     def rows_display(self, obj):
@@ -167,24 +166,21 @@ class SendJobAdmin(GuardedActionsMixin, admin.ModelAdmin):
             mark_safe("<br>"), '<span class="{}">{} {}</span>', shown
         )
 
-    @admin.display(description=_("created / approved by"))
-    def people_display(self, obj):
-        creator = obj.created_by.get_username() if obj.created_by else "-"
-        if obj.approved_by is None:
-            return creator
-        return format_html(
-            '{}<br><span class="na-address">{}</span>',
-            creator,
-            _("approved by %(user)s") % {"user": obj.approved_by.get_username()},
-        )
-
     @admin.display(description=_("created"), ordering="created_at")
     def created_display(self, obj):
-        return compact_time(obj.created_at)
-
-    @admin.display(description=_("send at"), ordering="scheduled_for")
-    def scheduled_display(self, obj):
-        return compact_time(obj.scheduled_for) if obj.scheduled_for else _("now")
+        """Who created it and when, and who approved it."""
+        creator = obj.created_by.get_username() if obj.created_by else "-"
+        approved = (
+            format_html(
+                '<br><span class="na-address">{}</span>',
+                _("approved by %(user)s") % {"user": obj.approved_by.get_username()},
+            )
+            if obj.approved_by is not None
+            else ""
+        )
+        return format_html(
+            "{}<br>{}{}", creator, compact_time(obj.created_at), approved
+        )
 
     # -- pages --------------------------------------------------------------------
 
