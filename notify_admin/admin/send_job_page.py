@@ -139,7 +139,7 @@ def job_page_view(model_admin, request, object_id):
         refresh=REFRESH_SECONDS,
         counts_url=job_url("counts", job, site),
         history=history(job),
-        can_preview=job.state == SendJob.CHECKED,
+        can_preview=job.state in (SendJob.CHECKED, SendJob.FAILED),
         can_approve=job.state == SendJob.AWAITING_APPROVAL
         and may_send
         and job.created_by_id != request.user.pk,
@@ -147,7 +147,7 @@ def job_page_view(model_admin, request, object_id):
         and job.created_by_id == request.user.pk,
         can_cancel=job.is_open and model_admin.has_change_permission(request, job),
         can_export=model_admin.has_export_permission(request, job)
-        and job.state not in (SendJob.CHECKED, SendJob.AWAITING_APPROVAL),
+        and job.state in SendJob.CREATED_STATES + (SendJob.CANCELLED,),
         preview_url=job_url("preview", job, site),
         approve_url=job_url("approve", job, site),
         cancel_url=job_url("cancel", job, site),

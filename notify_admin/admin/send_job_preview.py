@@ -37,6 +37,9 @@ PREVIEW_ROWS = 3
 #: Opted-out users listed by name (the count is always given).
 SKIPPED_SHOWN = 50
 TEMPLATE = "admin/notify_admin/sendjob/preview.html"
+#: A job has a preview until it starts; a failed background creation (nothing
+#: was created) may be started again from it.
+PREVIEW_STATES = (SendJob.CHECKED, SendJob.AWAITING_APPROVAL, SendJob.FAILED)
 
 
 class SendForm(forms.Form):
@@ -90,7 +93,7 @@ def rendered_rows(preview):
 def preview_view(model_admin, request, object_id):
     job = get_job(model_admin, request, object_id)
     site = model_admin.admin_site.name
-    if job.state not in (SendJob.CHECKED, SendJob.AWAITING_APPROVAL):
+    if job.state not in PREVIEW_STATES:
         messages.info(
             request,
             _("Job %(job)s is %(state)s: it has no preview to confirm any more.")
@@ -104,7 +107,7 @@ def preview_view(model_admin, request, object_id):
     if data is not None:
         if not may_send:
             raise PermissionDenied
-        if job.state != SendJob.CHECKED:
+        if job.state == SendJob.AWAITING_APPROVAL:
             # Waiting for approval: only the Approve button starts it.
             messages.error(
                 request,

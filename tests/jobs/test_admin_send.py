@@ -244,3 +244,19 @@ def test_the_preview_costs_the_same_whatever_the_file_size(client, send_world):
     assert many == few
     assert len(response.context["rows"]) == 3
     assert response.context["total"] == 800
+
+
+def test_a_failed_creation_is_shown_and_may_be_sent_again(client, send_world):
+    job = job_of(send_world)
+    SendJob.objects.filter(pk=job.pk).update(
+        state=SendJob.FAILED, failure="The database went away <b>now</b>"
+    )
+    client.force_login(send_world["sender"])
+    page = client.get(url("change", job)).content.decode()
+    assert "The database went away &lt;b&gt;now&lt;/b&gt;" in page
+    assert url("preview", job) in page
+    response = client.post(url("preview", job))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.state == SendJob.SENDING
+    assert Notification.objects.filter(send_job=job).count() == 3
