@@ -11,6 +11,9 @@ The public API (the admin and the ``send_job`` command use only this):
 ``prepare_job(check, uploaded_file, *, template, by, scheduled_for=None)``
     Save a checked file as a :class:`~notify_admin.models.SendJob` (state
     ``checked``, or ``awaiting_approval`` above the approval threshold).
+``preview_job(job, limit=5)``
+    The same preview for a saved job: its stored file's first rows rendered
+    from the version it pinned (reads only that far).
 ``duplicate_of(job_or_sha, template, within=timedelta(hours=24))``
     The earlier job of the same file and template, or None.
 ``needs_approval(job)`` / ``may_approve(job, user)`` / ``approve(job, user)``
@@ -49,7 +52,7 @@ from .errors import (
 )
 from .export import EXPORT_COLUMNS, export_rows
 from .prepare import prepare_job
-from .preview import PreviewMessage, PreviewRow
+from .preview import PreviewMessage, PreviewRow, preview_job
 from .process import process_send_jobs
 from .rules import LABELS as RULE_LABELS
 from .start import start
@@ -77,6 +80,7 @@ __all__ = [
     "may_approve",
     "needs_approval",
     "prepare_job",
+    "preview_job",
     "process_send_jobs",
     "start",
 ]

@@ -45,6 +45,8 @@ class JobPlan(Plan):
         """The distinct targets of ``addresses`` (``(record_id, target_id)``),
         by part (email, SMS, push), then name: problems and previews come in
         the same order every time."""
+        if len(addresses) == 1:
+            return [addresses[0][1]]
         found = dict.fromkeys(target_id for _record, target_id in addresses)
         return sorted(
             found,

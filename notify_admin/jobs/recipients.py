@@ -16,6 +16,15 @@ from ..models import NotificationOptOut, TargetUserRecord
 from ..models.expressions import fk_in
 
 
+def user_fields(User):
+    """What rendering reads of a user (the built-in values): only these are
+    loaded, not the whole row."""
+    names = {User.USERNAME_FIELD, User.get_email_field_name()}
+    names |= {"first_name", "last_name"}
+    present = {f.name for f in User._meta.concrete_fields}
+    return sorted(names & present)
+
+
 class Recipients:
     """What one batch of rows needs to know about its users."""
 
@@ -33,17 +42,16 @@ class Recipients:
         User = get_user_model()
         keys = {key for key in map(cell, keys) if key}
         self.users, self.by_email, self.ambiguous = {}, {}, set()
+        users = User._default_manager.only(*user_fields(User))
         if self.user_field in (None, "username"):
             name = User.USERNAME_FIELD
-            for user in User.objects.filter(**{f"{name}__in": list(keys)}):
+            for user in users.filter(**{f"{name}__in": list(keys)}):
                 self.users[getattr(user, name)] = user
         if self.user_field in (None, "email"):
             emails = {k.lower() for k in keys if "@" in k and k not in self.users}
             if emails:
                 field = User.get_email_field_name()
-                found = User.objects.annotate(_key=Lower(field)).filter(
-                    _key__in=list(emails)
-                )
+                found = users.annotate(_key=Lower(field)).filter(_key__in=list(emails))
                 for user in found:
                     if user._key in self.by_email:
                         self.ambiguous.add(user._key)

@@ -41,8 +41,12 @@ class RowChecker:
         self.columns = columns
         self.recipients = Recipients(plan, user_field)
         self.renderer = plan.renderer(plan.version)
-        #: ``{user_pk: {target_pk or None: line}}``: the duplicate rule.
+        # The duplicate rule: ``{user_pk: line}`` of rows naming no target
+        # (one small entry per user: the only memory that grows with the
+        # file), and of rows naming one.
         self.seen = {}
+        self.seen_targets = {}
+        self.targeted = {}
         self.header_of = {make_key(name): name for name in columns.values.values()}
 
     def batch(self, rows):
@@ -115,13 +119,12 @@ class RowChecker:
         ) % {"names": names or _("none")}
 
     def duplicate(self, line, user, target):
-        mine = self.seen.setdefault(user.pk, {})
-        key = target.pk if target is not None else None
-        earlier = mine.get(key) if key is not None else None
-        if key is None and mine:
-            earlier = min(mine.values())
-        elif key is not None and None in mine:
-            earlier = mine[None]
+        """A user may appear once, or once per target the rows name."""
+        pk = user.pk
+        if target is None:
+            earlier = self.seen.get(pk) or self.targeted.get(pk)
+        else:
+            earlier = self.seen.get(pk) or self.seen_targets.get((pk, target.pk))
         if earlier is not None:
             self.check.add(
                 DUPLICATE_USER,
@@ -130,8 +133,11 @@ class RowChecker:
                 _("User “%(user)s” is already on line %(line)d.")
                 % {"user": user.get_username(), "line": earlier},
             )
-            return
-        mine[key] = line
+        elif target is None:
+            self.seen[pk] = line
+        else:
+            self.seen_targets[(pk, target.pk)] = line
+            self.targeted.setdefault(pk, line)
 
     def render(self, line, user, personalisation, addresses):
         """Render each part the row sends and measure it for each of its

@@ -25,6 +25,16 @@ def job_template(make_template):
 
 
 @pytest.fixture
+def job_sender(make_staff):
+    """A staff user "sender" who may send and change notifications."""
+    return make_staff(
+        "notify_admin.send_notification",
+        "notify_admin.change_notification",
+        username="sender",
+    )
+
+
+@pytest.fixture
 def job_people(make_user, make_record):
     """``make(n, modules=("email",), prefix="person")``: ``n`` users named
     ``<prefix>1``..., each with an active address on each module."""

@@ -24,12 +24,7 @@ HEADER = ["user", "name", "code"]
 
 
 @pytest.fixture
-def staff(make_staff):
-    return make_staff("notify_admin.send_notification")
-
-
-@pytest.fixture
-def big_job(job_template, job_people, job_file, staff, settings):
+def big_job(job_template, job_people, job_file, job_sender, settings):
     """``make(n)``: a job of ``n`` email rows over the background threshold
     (set to 2), prepared and not started."""
     settings.NOTIFICATION_SYSTEM_SEND_JOB_BACKGROUND_ROWS = 2
@@ -40,7 +35,7 @@ def big_job(job_template, job_people, job_file, staff, settings):
         upload = job_file(rows)
         check = check_file(upload, job_template)
         assert check.ok, check.errors
-        return prepare_job(check, upload, template=job_template, by=staff)
+        return prepare_job(check, upload, template=job_template, by=job_sender)
 
     return make
 
@@ -147,7 +142,7 @@ def test_progress_is_seen_while_nothing_is_visible_yet(big_job, settings, monkey
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_cancelled_during_its_creation_creates_nothing(
-    big_job, staff, settings, monkeypatch
+    big_job, job_sender, settings, monkeypatch
 ):
     settings.NOTIFICATION_SYSTEM_SEND_JOB_BATCH_SIZE = 5
     job = start(big_job(20))
@@ -155,8 +150,8 @@ def test_a_job_cancelled_during_its_creation_creates_nothing(
 
     def cancel_from_the_page(self, created):
         original(self, created)
-        if created == 5:  # staff press Cancel while the rows are being created
-            worker = threading.Thread(target=cancel_elsewhere, args=(job, staff))
+        if created == 5:  # job_sender press Cancel while the rows are being created
+            worker = threading.Thread(target=cancel_elsewhere, args=(job, job_sender))
             worker.start()
             worker.join(timeout=10)
             assert not worker.is_alive()
@@ -169,9 +164,9 @@ def test_a_job_cancelled_during_its_creation_creates_nothing(
     assert not Notification.objects.exists()
 
 
-def cancel_elsewhere(job, staff):
+def cancel_elsewhere(job, job_sender):
     try:
-        cancel(job, staff)
+        cancel(job, job_sender)
     finally:
         connection.close()
 

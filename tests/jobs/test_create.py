@@ -30,12 +30,7 @@ HEADER = ["user", "name", "code"]
 
 
 @pytest.fixture
-def staff(make_staff):
-    return make_staff("notify_admin.send_notification")
-
-
-@pytest.fixture
-def prepared(job_template, job_people, job_file, staff):
+def prepared(job_template, job_people, job_file, job_sender):
     """``make(n, modules=("email",), **prepare_kwargs)``: a checked job of
     ``n`` people (person1..n, values Name<i>, C<i>)."""
 
@@ -45,15 +40,19 @@ def prepared(job_template, job_people, job_file, staff):
         upload = job_file(rows)
         check = check_file(upload, job_template)
         assert check.ok, check.errors
-        return prepare_job(check, upload, template=job_template, by=staff, **kwargs)
+        return prepare_job(
+            check, upload, template=job_template, by=job_sender, **kwargs
+        )
 
     return make
 
 
-def test_prepare_keeps_the_file_and_what_the_check_found(prepared, job_template, staff):
+def test_prepare_keeps_the_file_and_what_the_check_found(
+    prepared, job_template, job_sender
+):
     job = prepared(3, ("email", "twilio"))
     assert job.state == SendJob.CHECKED
-    assert job.template == job_template and job.created_by == staff
+    assert job.template == job_template and job.created_by == job_sender
     assert job.template_version == job_template.current_versions()["en"]
     assert (job.row_count, job.skipped_count, job.notification_count) == (3, 0, 6)
     assert job.summary["totals"] == {"Email": 3, "Twilio": 3}
@@ -63,7 +62,7 @@ def test_prepare_keeps_the_file_and_what_the_check_found(prepared, job_template,
 
 
 def test_prepare_refuses_another_file_than_the_one_checked(
-    job_template, job_people, job_file, staff
+    job_template, job_people, job_file, job_sender
 ):
     job_people(1)
     checked = job_file([HEADER, ["person1", "A", "1"]])
@@ -73,7 +72,7 @@ def test_prepare_refuses_another_file_than_the_one_checked(
             check,
             job_file([HEADER, ["person1", "B", "1"]]),
             template=job_template,
-            by=staff,
+            by=job_sender,
         )
     assert not SendJob.objects.exists() and not SendJobChunk.objects.exists()
 
@@ -268,3 +267,43 @@ def test_export_rows_give_outcome_and_the_providers_reason(prepared):
     assert rows[str(cancelled.pk)]["reason"] == "cancelled by staff"
     assert rows[str(cancelled.pk)]["user"] in {"person1", "person2"}
     assert rows[str(cancelled.pk)]["address"].endswith("@example.com")
+
+
+def test_a_saved_jobs_preview_reads_its_first_rows_from_the_pinned_version(
+    prepared, job_template, monkeypatch
+):
+    from notify_admin.jobs import preview_job
+    from notify_admin.jobs.reading import FileRows
+
+    job = prepared(30, ("email", "twilio"))
+    NotificationOptOut.objects.create(
+        user=TargetUserRecord.objects.filter(user__username="person1").first().user,
+        active=True,
+    )
+    job_template.save_content(
+        {
+            **job_template.current_versions()["en"].content(),
+            "email_subject": "Changed ((name))",
+        },
+        "en",
+    )
+    rows = preview_job(job, limit=3)
+    # person1 opted out since the check: the preview shows what will be sent.
+    assert [row.line for row in rows] == [3, 4, 5]
+    email = rows[0].messages[0]
+    assert (email.target, email.rendered.title) == ("Email", "Parcel for Name2")
+    assert rows[0].messages[1].rendered.body == "Code C2 for Name2"
+    # The file is read only as far as the rows shown (a batch of 20).
+    read = []
+    original = FileRows.__iter__
+
+    def counted(self):
+        for row in original(self):
+            read.append(row[0])
+            yield row
+
+    monkeypatch.setattr(FileRows, "__iter__", counted)
+    preview_job(job, limit=3)
+    assert len(read) == 20
+    start(job)
+    assert preview_job(job) == []  # the file is gone once the rows exist

@@ -32,16 +32,11 @@ ROWS = [
 
 
 @pytest.fixture
-def sender(make_staff):
-    return make_staff("notify_admin.send_notification", username="sender")
-
-
-@pytest.fixture
-def upload_job(job_template, job_people, job_file, sender):
-    """``make(rows=ROWS, by=sender, template=job_template)``: a prepared job."""
+def upload_job(job_template, job_people, job_file, job_sender):
+    """``make(rows=ROWS, by=job_sender, template=job_template)``: a prepared job."""
     job_people(3)
 
-    def make(rows=ROWS, by=sender, template=job_template):
+    def make(rows=ROWS, by=job_sender, template=job_template):
         upload = job_file(rows)
         check = check_file(upload, template)
         assert check.ok, check.errors
@@ -50,7 +45,9 @@ def upload_job(job_template, job_people, job_file, sender):
     return make
 
 
-def test_the_same_file_again_within_24_hours_needs_a_confirmation(upload_job, sender):
+def test_the_same_file_again_within_24_hours_needs_a_confirmation(
+    upload_job, job_sender
+):
     first = start(upload_job())
     second = upload_job()
     assert duplicate_of(second) == first
@@ -64,13 +61,13 @@ def test_the_same_file_again_within_24_hours_needs_a_confirmation(upload_job, se
     second.refresh_from_db()
     assert second.state == SendJob.CHECKED
     assert Notification.objects.count() == 3
-    second = start(second, confirmed_duplicate=True, by=sender)
+    second = start(second, confirmed_duplicate=True, by=job_sender)
     assert second.state == SendJob.SENDING
-    assert second.duplicate_of == first and second.duplicate_confirmed_by == sender
+    assert second.duplicate_of == first and second.duplicate_confirmed_by == job_sender
     assert Notification.objects.count() == 6
 
 
-def test_what_is_not_a_duplicate(upload_job, make_template, sender):
+def test_what_is_not_a_duplicate(upload_job, make_template, job_sender):
     other_template = make_template(
         "other", email_subject="Hi ((name))", email_text="((code))"
     )
@@ -110,12 +107,12 @@ def test_above_the_threshold_a_job_waits_for_approval(upload_job, settings):
     assert upload_job().state == SendJob.CHECKED
 
 
-def test_the_creator_cannot_approve(upload_job, sender, settings):
+def test_the_creator_cannot_approve(upload_job, job_sender, settings):
     settings.NOTIFICATION_SYSTEM_SEND_JOB_APPROVAL_THRESHOLD = 1
     job = upload_job()
-    assert may_approve(job, sender)[0] is False
+    assert may_approve(job, job_sender)[0] is False
     with pytest.raises(ApprovalRefused, match="You created this job"):
-        approve(job, sender)
+        approve(job, job_sender)
     job.refresh_from_db()
     assert job.state == SendJob.AWAITING_APPROVAL and job.approved_by is None
 

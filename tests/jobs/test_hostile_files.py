@@ -24,23 +24,18 @@ from notify_admin.models import Notification, SendJob
 HEADER = ["user", "name", "code"]
 
 
-def refused(check, job_template, upload, staff):
+def refused(check, job_template, upload, job_sender):
     """The check failed, and neither a job nor a notification can come of it."""
     assert not check.ok
     with pytest.raises(JobError, match="A file with problems cannot be sent"):
-        prepare_job(check, upload, template=job_template, by=staff)
+        prepare_job(check, upload, template=job_template, by=job_sender)
     assert not SendJob.objects.exists()
     assert not Notification.objects.exists()
     return [(p.line, p.column, p.rule, p.message) for p in check.errors]
 
 
-@pytest.fixture
-def staff(make_staff):
-    return make_staff("notify_admin.send_notification")
-
-
 def test_formula_cells_are_data_sent_as_typed_and_escaped_on_export(
-    job_template, job_people, job_file, staff
+    job_template, job_people, job_file, job_sender
 ):
     job_people(2, ("email", "twilio"))
     formulas = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)"]
@@ -53,7 +48,7 @@ def test_formula_cells_are_data_sent_as_typed_and_escaped_on_export(
     )
     check = check_file(upload, job_template)
     assert check.ok, check.errors
-    job = start(prepare_job(check, upload, template=job_template, by=staff))
+    job = start(prepare_job(check, upload, template=job_template, by=job_sender))
     bodies = set(
         Notification.objects.filter(send_job=job).values_list("body", flat=True)
     )
@@ -66,22 +61,24 @@ def test_formula_cells_are_data_sent_as_typed_and_escaped_on_export(
 
 
 def test_an_exported_formula_cell_is_escaped(
-    job_template, job_people, job_file, staff, make_template
+    job_template, job_people, job_file, job_sender, make_template
 ):
     template = make_template("title_only", push_title="((t))", push_body="b")
     job_people(1, ("expo",))
     upload = job_file([["user", "t"], ["person1", "=1+2"]])
     job = start(
-        prepare_job(check_file(upload, template), upload, template=template, by=staff)
+        prepare_job(
+            check_file(upload, template), upload, template=template, by=job_sender
+        )
     )
     text = "".join(delimited_chunks(EXPORT_COLUMNS, export_rows(job), ","))
     assert ",'=1+2\r\n" in text
 
 
-def test_ten_thousand_columns(job_template, job_file, staff):
+def test_ten_thousand_columns(job_template, job_file, job_sender):
     header = ["user", "name", "code"] + [f"c{i}" for i in range(9997)]
     upload = job_file(",".join(header) + "\r\nperson1,a,b\r\n")
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             1,
@@ -93,10 +90,10 @@ def test_ten_thousand_columns(job_template, job_file, staff):
     ]
 
 
-def test_a_row_of_ten_thousand_cells(job_template, job_people, job_file, staff):
+def test_a_row_of_ten_thousand_cells(job_template, job_people, job_file, job_sender):
     job_people(1)
     upload = job_file("user,name,code\r\nperson1,a,b," + "x," * 9996 + "x\r\n")
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             2,
@@ -107,11 +104,11 @@ def test_a_row_of_ten_thousand_cells(job_template, job_people, job_file, staff):
     ]
 
 
-def test_a_50_mb_file(job_template, job_file, staff):
+def test_a_50_mb_file(job_template, job_file, job_sender):
     row = b"person1," + b"A" * 500 + b",A1\r\n"
     data = b"user,name,code\r\n" + row * (50_000_000 // len(row))
     upload = job_file(data)
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             None,
@@ -139,10 +136,10 @@ def test_the_size_limit_is_a_setting(job_template, job_people, job_file, setting
     assert "a send job takes at most 0.0 MB" in check.errors[0].message
 
 
-def test_nul_bytes(job_template, job_people, job_file, staff):
+def test_nul_bytes(job_template, job_people, job_file, job_sender):
     job_people(2)
     upload = job_file(b"user,name,code\r\nperson1,A\x00nn,A1\r\nperson2,B,B2\r\n")
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             2,
@@ -154,21 +151,21 @@ def test_nul_bytes(job_template, job_people, job_file, staff):
     ]
     # NUL bytes at the start: a binary file (a workbook), not a CSV.
     upload = job_file(b"PK\x03\x04\x00\x00binary", name="book.xlsx")
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert [rule for _l, _c, rule, _m in found] == [rules.FILE]
     assert "This is not a text file" in found[0][3]
 
 
-def test_nul_characters_in_a_utf16_file(job_template, job_people, job_file, staff):
+def test_nul_characters_in_a_utf16_file(job_template, job_people, job_file, job_sender):
     job_people(1)
     upload = job_file(
         "user\tname\tcode\r\nperson1\tA\x00\t1\r\n".encode("utf-16"), name="x.txt"
     )
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert [(line, rule) for line, _c, rule, _m in found] == [(2, rules.LINE)]
 
 
-def test_mixed_encodings(job_template, job_people, job_file, staff):
+def test_mixed_encodings(job_template, job_people, job_file, job_sender):
     job_people(2)
     data = (
         b"user,name,code\r\n"
@@ -176,7 +173,7 @@ def test_mixed_encodings(job_template, job_people, job_file, staff):
         + "person2,Zoë,B2\r\n".encode("cp1252")
     )
     upload = job_file(data)
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             None,
@@ -188,12 +185,12 @@ def test_mixed_encodings(job_template, job_people, job_file, staff):
     ]
 
 
-def test_a_placeholder_value_of_1_mb(job_template, job_people, job_file, staff):
+def test_a_placeholder_value_of_1_mb(job_template, job_people, job_file, job_sender):
     job_people(2)
     upload = job_file(
         [HEADER, ["person1", "A", "1"], ["person2", "x" * 1_000_000, "2"]]
     )
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             3,
@@ -205,10 +202,10 @@ def test_a_placeholder_value_of_1_mb(job_template, job_people, job_file, staff):
     ]
 
 
-def test_a_value_over_the_length_limit(job_template, job_people, job_file, staff):
+def test_a_value_over_the_length_limit(job_template, job_people, job_file, job_sender):
     job_people(2)
     upload = job_file([HEADER, ["person1", "A", "1"], ["person2", "x" * 20_000, "2"]])
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             3,
@@ -219,11 +216,11 @@ def test_a_value_over_the_length_limit(job_template, job_people, job_file, staff
     ]
 
 
-def test_too_many_rows(job_template, job_people, job_file, staff, settings):
+def test_too_many_rows(job_template, job_people, job_file, job_sender, settings):
     settings.NOTIFICATION_SYSTEM_SEND_JOB_MAX_ROWS = 2
     job_people(3)
     upload = job_file([HEADER] + [[f"person{i}", "A", "1"] for i in range(1, 4)])
-    found = refused(check_file(upload, job_template), job_template, upload, staff)
+    found = refused(check_file(upload, job_template), job_template, upload, job_sender)
     assert found == [
         (
             4,
@@ -249,7 +246,7 @@ def test_too_many_rows(job_template, job_people, job_file, staff, settings):
     ],
 )
 def test_empty_and_broken_files(
-    job_template, job_people, job_file, staff, content, message
+    job_template, job_people, job_file, job_sender, content, message
 ):
     job_people(1)
     upload = job_file(content)
@@ -257,18 +254,21 @@ def test_empty_and_broken_files(
     assert not check.ok
     if message:
         assert [p.message for p in check.errors] == [message]
-    refused(check, job_template, upload, staff)
+    refused(check, job_template, upload, job_sender)
 
 
 def test_markup_and_template_syntax_in_values_are_data(
-    job_template, job_people, job_file, staff
+    job_template, job_people, job_file, job_sender
 ):
     job_people(1, ("email",))
     value = "<script>alert(1)</script> {{ secret }} {% load x %} ((code))"
     upload = job_file([HEADER, ["person1", value, "A1"]])
     job = start(
         prepare_job(
-            check_file(upload, job_template), upload, template=job_template, by=staff
+            check_file(upload, job_template),
+            upload,
+            template=job_template,
+            by=job_sender,
         )
     )
     row = Notification.objects.get(send_job=job)
