@@ -19,7 +19,6 @@ Sending needs the console's send permission; every press is logged.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -118,7 +117,7 @@ def preview_view(model_admin, request, object_id):
         if form.is_valid():
             return send(model_admin, request, job, duplicate)
     waiting = job.state == SendJob.AWAITING_APPROVAL
-    preview = job_preview(job, PREVIEW_ROWS)
+    preview = jobs.preview_job(job, PREVIEW_ROWS)
     mine = job.created_by_id == request.user.pk
     summary = job.summary or {}
     skipped = list(summary.get("skipped") or [])
@@ -127,8 +126,8 @@ def preview_view(model_admin, request, object_id):
         request,
         job,
         _("Preview of job %(job)s") % {"job": job.pk},
-        rows=rendered_rows(preview or []),
-        preview_gone=preview is None,
+        rows=rendered_rows(preview),
+        preview_gone=not preview and not job.has_file,
         totals=sorted((summary.get("totals") or {}).items()),
         total=job.notification_count,
         skipped=skipped[:SKIPPED_SHOWN],
@@ -146,75 +145,6 @@ def preview_view(model_admin, request, object_id):
         can_cancel=model_admin.has_change_permission(request, job),
     )
     return TemplateResponse(request, TEMPLATE, context)
-
-
-#: Lines of the stored file read again for the preview (the header and the
-#: first rows: enough for PREVIEW_ROWS after opted-out users), and the most
-#: bytes that may take. The totals and the skipped users come from the
-#: job's summary of the whole file.
-PREFIX_LINES = 60
-PREFIX_BYTES = 2 * 1024 * 1024
-READ_SIZE = 64 * 1024
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-class StoredFile:
-    """A job's stored file as ``check_file`` takes an upload: its name (the
-    delimiter follows the extension), size, and bytes from the start."""
-
-    def __init__(self, job):
-        self.job = job
-        self.name = job.file_name
-        self.size = job.file_size
-        self.reader = job.open_file()
-
-    def seek(self, offset):
-        if offset != 0:
-            raise ValueError("a stored file is only read from its start")
-        self.reader = self.job.open_file()
-
-    def read(self, size=-1):
-        return self.reader.read(size)
-
-
-def file_start(job):
-    """The first PREFIX_LINES whole lines of the job's file (bytes), or None
-    when they cannot be cut safely (UTF-16, or longer than PREFIX_BYTES)."""
-    reader = job.open_file()
-    data = b""
-    while data.count(b"\n") <= PREFIX_LINES and len(data) <= PREFIX_BYTES:
-        chunk = reader.read(READ_SIZE)
-        if not chunk:
-            return data  # the whole file
-        data += chunk
-    if data.startswith(UTF16_BOMS) or data.count(b"\n") <= PREFIX_LINES:
-        return None
-    end = -1
-    for _line in range(PREFIX_LINES):
-        end = data.index(b"\n", end + 1)
-    return data[: end + 1]
-
-
-def job_preview(job, limit):
-    """The first ``limit`` rows of the job's stored file, rendered from the
-    version the job pinned. Only the file's first lines are checked again (a
-    fixed cost whatever its size); the whole file when they cannot be cut
-    (or a quoted cell spans the cut). None when the file is gone or the
-    template changed since the check."""
-    if not job.has_file:
-        return None
-    language = job.template_version.language
-    start = file_start(job)
-    check = None
-    if start is not None:
-        check = jobs.check_file(
-            SimpleUploadedFile(job.file_name, start), job.template, language=language
-        )
-    if check is None or not check.ok:
-        check = jobs.check_file(StoredFile(job), job.template, language=language)
-    if not check.ok or check.version.pk != job.template_version_id:
-        return None
-    return check.preview(limit)
 
 
 def send_note(duplicate):
