@@ -53,8 +53,8 @@ class UploadForm(forms.Form):
         required=False,
         max_length=15,
         help_text=gettext_lazy(
-            "Empty: each user's own language, else the site's. A code such as "
-            "fr sends that version to everyone."
+            "The template's version in this language (a code such as fr) goes "
+            "to everyone in the file; empty: the site's default language."
         ),
     )
     file = forms.FileField(
