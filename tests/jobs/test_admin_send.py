@@ -260,3 +260,27 @@ def test_a_failed_creation_is_shown_and_may_be_sent_again(client, send_world):
     job.refresh_from_db()
     assert job.state == SendJob.SENDING
     assert Notification.objects.filter(send_job=job).count() == 3
+
+
+def test_the_preview_shows_each_channel_as_it_will_be_sent(
+    client, job_template, job_people
+):
+    users = job_people(2, modules=("email", "twilio", "expo"), prefix="multi")
+    sender = staff("multisender", *SENDER_PERMS)
+    job = make_job(
+        job_template,
+        ["user", "name", "code"],
+        [[u.username, f"Name {i}", f"C{i}"] for i, u in enumerate(users)],
+        sender,
+    )
+    client.force_login(sender)
+    response = client.get(url("preview", job))
+    rows = response.context["rows"]
+    assert len(rows) == 2
+    parts = {part["part"]: part for part in rows[0]["parts"]}
+    assert set(parts) == {"email", "sms", "push"}
+    assert "Code C0 for Name 0" in parts["sms"]["html"]
+    assert "segment" in parts["sms"]["html"]  # the channel's own size
+    assert "Your code is C0" in parts["push"]["html"]
+    totals = dict(response.context["totals"])
+    assert sum(totals.values()) == 6 == response.context["total"]
