@@ -178,3 +178,39 @@ def test_opted_out_users_do_not_count_as_recipients(upload_job, settings):
     )
     job = upload_job()
     assert job.skipped_count == 1 and job.state == SendJob.CHECKED
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("MAX_BYTES", 0),
+        ("MAX_ROWS", "100"),
+        ("BACKGROUND_ROWS", 2.5),
+        ("BATCH_SIZE", True),
+        ("DUPLICATE_HOURS", -1),
+        ("FILE_DAYS", "7"),
+        ("LEASE_SECONDS", 0),
+        ("APPROVAL_THRESHOLD", -5),
+        ("CELERY", "yes"),
+    ],
+)
+def test_a_wrong_setting_is_a_system_check_error_naming_it(settings, name, value):
+    from django.core import checks
+
+    from notify_admin.jobs.checks import check_send_job_settings
+
+    assert check_send_job_settings in checks.registry.registry.get_checks()
+    setattr(settings, f"NOTIFICATION_SYSTEM_SEND_JOB_{name}", value)
+    errors = check_send_job_settings()
+    assert len(errors) == 1
+    assert errors[0].msg.startswith(f"NOTIFICATION_SYSTEM_SEND_JOB_{name} must be")
+
+
+def test_the_defaults_and_good_values_pass_the_checks(settings):
+    from notify_admin.jobs.checks import check_send_job_settings
+
+    assert check_send_job_settings() == []
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_APPROVAL_THRESHOLD = None
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_DUPLICATE_HOURS = 0.5
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_CELERY = True
+    assert check_send_job_settings() == []
