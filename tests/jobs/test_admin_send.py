@@ -11,6 +11,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -284,3 +285,30 @@ def test_the_preview_shows_each_channel_as_it_will_be_sent(
     assert "Your code is C0" in parts["push"]["html"]
     totals = dict(response.context["totals"])
     assert sum(totals.values()) == 6 == response.context["total"]
+
+
+@pytest.mark.parametrize("name", ["change", "preview", "counts", "cancel", "export"])
+def test_anonymous_and_non_staff_users_are_sent_to_the_login(
+    client, send_world, make_user, name
+):
+    job = job_of(send_world)
+    for user in (None, make_user(username=f"plain-{name}")):
+        if user is not None:
+            client.force_login(user)
+        for method in (client.get, client.post):
+            response = method(url(name, job))
+            assert response.status_code == 302
+            assert "/login/" in response["Location"]
+    assert Notification.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["preview", "approve", "cancel"])
+def test_every_post_needs_the_csrf_token(send_world, name, settings):
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_APPROVAL_THRESHOLD = 0
+    job = job_of(send_world)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff("boss", *SENDER_PERMS))
+    assert client.post(url(name, job)).status_code == 403
+    job.refresh_from_db()
+    assert job.state == SendJob.AWAITING_APPROVAL
+    assert job.approved_by is None
