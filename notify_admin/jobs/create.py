@@ -102,7 +102,8 @@ def _finish(job, created, skipped):
     moved = SendJob.objects.filter(pk=job.pk, state=SendJob.CREATING).update(
         state=SendJob.SCHEDULED if later else SendJob.SENDING,
         created_count=created,
-        skipped_count=job.skipped_count + skipped["opted_out"],
+        # Opted out at creation time (those of the check among them, if still).
+        skipped_count=skipped["opted_out"],
         summary={**job.summary, "skipped_at_creation": skipped},
         claimed_until=None,
         failure="",

@@ -307,3 +307,49 @@ def test_a_saved_jobs_preview_reads_its_first_rows_from_the_pinned_version(
     assert len(read) == 20
     start(job)
     assert preview_job(job) == []  # the file is gone once the rows exist
+
+
+def test_prepare_refuses_a_check_of_another_template(
+    job_template, job_people, job_file, job_sender, make_template
+):
+    job_people(1)
+    other = make_template("other", email_subject="Hi ((name))", email_text="((code))")
+    upload = job_file([HEADER, ["person1", "A", "1"]])
+    check = check_file(upload, job_template)
+    with pytest.raises(JobError, match="checked against another template"):
+        prepare_job(check, upload, template=other, by=job_sender)
+    assert not SendJob.objects.exists()
+
+
+def test_a_job_in_another_language_pins_that_version(
+    make_template, job_people, job_file, job_sender
+):
+    template = make_template(
+        "greeting",
+        email_subject="Hello ((name))",
+        email_text="Code ((code))",
+        languages={
+            "fr": {"email_subject": "Bonjour ((name))", "email_text": "Code ((code))"}
+        },
+    )
+    job_people(1)
+    upload = job_file([HEADER, ["person1", "Zoé", "1"]])
+    check = check_file(upload, template, language="fr")
+    assert check.version.language == "fr"
+    assert check.preview()[0].messages[0].rendered.title == "Bonjour Zoé"
+    job = start(prepare_job(check, upload, template=template, by=job_sender))
+    assert job.template_version.language == "fr"
+    assert Notification.objects.get().title == "Bonjour Zoé"
+
+
+def test_a_user_opted_out_at_the_check_is_counted_once(
+    job_template, job_people, job_file, job_sender
+):
+    people = job_people(3)
+    NotificationOptOut.objects.create(user=people[0], active=True)
+    upload = job_file([HEADER] + [[f"person{i}", "N", "C"] for i in range(1, 4)])
+    check = check_file(upload, job_template)
+    job = prepare_job(check, upload, template=job_template, by=job_sender)
+    assert job.skipped_count == 1
+    job = start(job)
+    assert job.skipped_count == 1 and job.created_count == 2
