@@ -15,11 +15,14 @@ refresh reloads the page instead. A fixed number of queries whatever the
 number of rows.
 """
 
+from datetime import timedelta
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -32,6 +35,8 @@ from .send_job_access import get_job, job_url, page_context
 TEMPLATE = "admin/notify_admin/sendjob/job.html"
 #: Seconds between two updates of a live page.
 REFRESH_SECONDS = 3
+#: ... and while it waits for a time more than a minute away.
+WAITING_REFRESH_SECONDS = 30
 HISTORY_SHOWN = 20
 TARGET_PARAM = "user_target__target__id__exact"
 #: States in which the figures still change.
@@ -110,6 +115,15 @@ def figures(job, table):
     }
 
 
+def refresh_seconds(job):
+    """How often a live page asks again: often while rows are created or
+    sent, seldom while the job waits for its time."""
+    waiting = job.state == SendJob.SCHEDULED and job.scheduled_for is not None
+    if waiting and job.scheduled_for - timezone.now() > timedelta(minutes=1):
+        return WAITING_REFRESH_SECONDS
+    return REFRESH_SECONDS
+
+
 def history(job):
     """The admin log of the job, newest first (who uploaded, sent, approved,
     cancelled, exported)."""
@@ -136,7 +150,7 @@ def job_page_view(model_admin, request, object_id):
         table=table,
         is_job_page=True,
         live=job.state in LIVE_STATES,
-        refresh=REFRESH_SECONDS,
+        refresh=refresh_seconds(job),
         counts_url=job_url("counts", job, site),
         history=history(job),
         can_preview=job.state in (SendJob.CHECKED, SendJob.FAILED),

@@ -171,6 +171,8 @@ def test_a_job_for_later_is_scheduled_at_its_time(client, send_world):
     assert rows.count() == 3
     assert all(abs((n.scheduled_delivery - when).total_seconds()) < 1 for n in rows)
     assert any("scheduled for" in str(m) for m in response.context["messages"])
+    # Its page follows it, seldom while it waits for its time.
+    assert 'data-na-job-refresh="30"' in response.content.decode()
 
 
 def test_a_large_job_is_created_in_the_background_and_the_page_follows_it(
@@ -193,6 +195,8 @@ def test_a_large_job_is_created_in_the_background_and_the_page_follows_it(
     assert figures["created"] == 3
     assert figures["cells"]["total"] == 3
     assert figures["state"] in (SendJob.SENDING, SendJob.SCHEDULED)
+    page = client.get(url("change", job)).content.decode()
+    assert 'data-na-job-refresh="3"' in page
 
 
 @pytest.mark.parametrize(
