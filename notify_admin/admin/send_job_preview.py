@@ -9,9 +9,10 @@ skipped because they opted out. Then the guards:
   page names the earlier job, links to it, and sending needs the box "send
   it again" ticked (``jobs.duplicate_of``; ``jobs.start(...,
   confirmed_duplicate=True)``);
-- more recipients than the approval threshold (``jobs.needs_approval``): the
-  button asks for approval instead of sending; the job waits for a second
-  person who holds the send permission (not its creator), on its own page.
+- more recipients than the approval threshold: ``jobs.prepare_job`` left the
+  job *awaiting approval*; the page has no Send button, says so to its
+  creator, and shows "Approve and send" (posted to
+  :func:`.send_job_actions.approve_view`) to anyone else who may send.
 
 Sending needs the console's send permission; every press is logged.
 """
@@ -133,7 +134,9 @@ def preview_view(model_admin, request, object_id):
         skipped=skipped[:SKIPPED_SHOWN],
         skipped_hidden=max(job.skipped_count - SKIPPED_SHOWN, 0),
         duplicate=duplicate,
-        duplicate_when=when(duplicate.created_at) if duplicate else "",
+        duplicate_when=when(duplicate.started_at or duplicate.created_at)
+        if duplicate
+        else "",
         duplicate_url=job_url("change", duplicate, site) if duplicate else "",
         waiting=waiting,
         may_send=may_send and not waiting,
