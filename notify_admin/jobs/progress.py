@@ -42,12 +42,18 @@ class Progress:
         until = timezone.now() + timedelta(seconds=creation_lease())
         try:
             with self.connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '2s'")
-                cursor.execute(
-                    f"UPDATE {quote(table)} SET created_count = %s, "
-                    f"claimed_until = %s WHERE id = %s AND state = %s",
-                    [created, until, self.job_id, SendJob.CREATING],
-                )
+                # SET LOCAL: the timeout ends with this transaction and never
+                # stays on a connection a pool hands out again.
+                cursor.execute("BEGIN")
+                try:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                    cursor.execute(
+                        f"UPDATE {quote(table)} SET created_count = %s, "
+                        f"claimed_until = %s WHERE id = %s AND state = %s",
+                        [created, until, self.job_id, SendJob.CREATING],
+                    )
+                finally:
+                    cursor.execute("COMMIT")
         except DatabaseError as err:
             logger.warning("Send job %s: progress not recorded: %s", self.job_id, err)
 

@@ -234,3 +234,30 @@ def test_a_celery_worker_creates_a_large_job(job_worker, big_job, settings):
     assert "notify_admin.create_send_job" in job_worker["log"].read_text()
     # The cron pass finds nothing left to create.
     assert process_send_jobs().created == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_progress_never_stalls_the_creation(big_job, caplog):
+    """A job row someone holds locked: the progress gives up after its lock
+    timeout and says so; the creation goes on."""
+    job = start(big_job(3))
+    holder = connections.create_connection("default")
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT 1 FROM notify_admin_sendjob WHERE id = %s FOR UPDATE", [job.pk]
+            )
+            progress = Progress(job)
+            began = time.monotonic()
+            progress(1)
+            took = time.monotonic() - began
+            progress.close()
+            cursor.execute("ROLLBACK")
+    finally:
+        holder.close()
+    assert took < 5
+    assert "progress not recorded" in caplog.text
+    assert SendJob.objects.get(pk=job.pk).created_count == 0
+    assert process_send_jobs().created == [job.pk]
