@@ -1,8 +1,8 @@
 """Checking a send job's file: every problem by line and column, nothing written.
 
 :func:`check_file` reads the file a batch of rows at a time (a fixed handful
-of queries per batch, memory flat in the row count but for one small entry
-per user, the duplicate rule's) and returns a :class:`JobCheck`. Problems
+of queries per batch; memory flat in the row count: the duplicate rule keeps
+a bit per user key, :mod:`.seen`) and returns a :class:`JobCheck`. Problems
 are listed in GOV.UK Notify's order (:mod:`.rules`): the file, the ``user``
 column, the other columns, then each row's. Header problems stop the check:
 the rows cannot be read against columns that do not match.
@@ -21,7 +21,7 @@ from .limits import batch_size
 from .plan import JobPlan
 from .preview import preview_rows
 from .reading import FileProblem, FileRows
-from .rowcheck import PREVIEW_KEEP, SKIPPED_LISTED, RowChecker
+from .rowcheck import PREVIEW_KEEP, SKIPPED_LISTED, RowChecker, duplicate_message
 from .source import file_name, file_size, opened
 
 
@@ -147,12 +147,16 @@ def check_file(uploaded_file, template, *, language=None, user_field=None):
     check = JobCheck(template=template, version=version)
     check.file_name = file_name(uploaded_file)
     with opened(uploaded_file) as stream:
-        _check_stream(check, stream, file_size(uploaded_file), user_field)
+        checker = _check_stream(check, stream, file_size(uploaded_file), user_field)
+    if checker is not None and checker.pending:
+        with opened(uploaded_file) as stream:
+            _earlier_lines(check, stream, checker)
     return check
 
 
 def _check_stream(check, stream, size, user_field):
-    rows = None
+    """Read and check; returns the RowChecker (None when rows were not read)."""
+    rows = checker = None
     try:
         rows = FileRows(stream, check.file_name, size)
         rows.open()
@@ -173,7 +177,7 @@ def _check_stream(check, stream, size, user_field):
             _drain(rows)
     if rows is None:
         check.size = size or 0
-        return
+        return None
     for line, column, message in rows.problems:
         check.add(rules.LINE, line, column, message)
     mixed = rows.mixed_encodings()
@@ -184,9 +188,36 @@ def _check_stream(check, stream, size, user_field):
         check.add(rules.FILE, None, "", _("The file has a header line but no rows."))
     check.size, check.sha256 = rows.size, rows.sha256
     check.encoding = rows.encoding or rows.decoder.label
+    return checker
 
 
 def _drain(rows):
     """The rest of the bytes, for the size and hash (not past the limit)."""
     with suppress(FileProblem):
         rows.raw.drain()
+
+
+def _earlier_lines(check, stream, checker):
+    """The duplicate rule's second reading (only for a file with duplicates
+    whose earlier line the bitmap did not keep): the first line of each such
+    user among the rows naming no target."""
+    wanted = {pk for _line, pk, _name in checker.pending}
+    first = {}
+    rows = FileRows(stream, check.file_name, limit=None).open()
+    columns, recipients = checker.columns, checker.recipients
+    row_iter = iter(rows)
+    while wanted - set(first) and (batch := list(islice(row_iter, batch_size()))):
+        recipients.load(cells[columns.user] for _line, cells in batch)
+        for line, cells in batch:
+            if columns.target is not None and cells[columns.target].strip():
+                continue
+            try:
+                pk = recipients.user(cells[columns.user]).pk
+            except ValueError:
+                continue
+            if pk in wanted:
+                first.setdefault(pk, line)
+    for line, pk, name in checker.pending:
+        earlier = first.get(pk)
+        earlier = earlier if earlier is not None and earlier < line else 0
+        check.add(rules.DUPLICATE_USER, line, "user", duplicate_message(name, earlier))

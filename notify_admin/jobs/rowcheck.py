@@ -24,6 +24,7 @@ from .rules import (
     UNKNOWN_TARGET,
     UNKNOWN_USER,
 )
+from .seen import UNKNOWN_LINE, SeenUsers
 
 #: Valid rows kept for the preview.
 PREVIEW_KEEP = 20
@@ -41,12 +42,14 @@ class RowChecker:
         self.columns = columns
         self.recipients = Recipients(plan, user_field)
         self.renderer = plan.renderer(plan.version)
-        # The duplicate rule: ``{user_pk: line}`` of rows naming no target
-        # (one small entry per user: the only memory that grows with the
-        # file), and of rows naming one.
-        self.seen = {}
+        # The duplicate rule: users of rows naming no target (a bitmap, see
+        # .seen), and of rows naming one (a dict: such files are small).
+        self.seen = SeenUsers()
         self.seen_targets = {}
         self.targeted = {}
+        #: ``(line, user pk, username)`` of duplicates whose earlier line
+        #: the bitmap did not keep.
+        self.pending = []
         self.header_of = {make_key(name): name for name in columns.values.values()}
 
     def batch(self, rows):
@@ -122,19 +125,25 @@ class RowChecker:
         """A user may appear once, or once per target the rows name."""
         pk = user.pk
         if target is None:
-            earlier = self.seen.get(pk) or self.targeted.get(pk)
+            earlier = self.targeted.get(pk)
+            if earlier is None:
+                earlier = self.seen.line_of(pk)
         else:
-            earlier = self.seen.get(pk) or self.seen_targets.get((pk, target.pk))
-        if earlier is not None:
+            earlier = self.seen.line_of(pk)
+            if earlier is None:
+                earlier = self.seen_targets.get((pk, target.pk))
+        if earlier == UNKNOWN_LINE:
+            # The bitmap keeps no lines: check_file looks the line up later.
+            self.pending.append((line, pk, user.get_username()))
+        elif earlier is not None:
             self.check.add(
                 DUPLICATE_USER,
                 line,
                 "user",
-                _("User “%(user)s” is already on line %(line)d.")
-                % {"user": user.get_username(), "line": earlier},
+                duplicate_message(user.get_username(), earlier),
             )
         elif target is None:
-            self.seen[pk] = line
+            self.seen.add(pk, line)
         else:
             self.seen_targets[(pk, target.pk)] = line
             self.targeted.setdefault(pk, line)
@@ -182,3 +191,12 @@ class RowChecker:
             said.add((problem.code, problem.message))
             rule = SIZE_RULES.get(problem.code, MESSAGE)
             self.check.add(rule, line, "", problem.message)
+
+
+def duplicate_message(username, earlier):
+    if not earlier:
+        return _("User “%(user)s” is already on an earlier line.") % {"user": username}
+    return _("User “%(user)s” is already on line %(line)d.") % {
+        "user": username,
+        "line": earlier,
+    }

@@ -317,3 +317,47 @@ def test_a_template_key_that_does_not_exist_is_refused(job_file, db):
 
     with pytest.raises(TemplateNotFound):
         check_file(job_file([HEADER]), "nope")
+
+
+def test_duplicates_name_their_earlier_line_after_a_second_reading(
+    job_template, job_people, job_file, settings
+):
+    settings.NOTIFICATION_SYSTEM_SEND_JOB_BATCH_SIZE = 2
+    job_people(3, ("email", "twilio"))
+    upload = job_file(
+        [
+            ["user", "target", "name", "code"],
+            ["person2", "", "B", "2"],  # 2
+            ["person1", "", "A", "1"],  # 3
+            ["person3", "Twilio", "C", "3"],  # 4
+            ["person1@example.com", "", "A", "1"],  # 5: person1 again (by email)
+            ["person3", "", "C", "3"],  # 6: after a row naming a target
+            ["person2", "Email", "B", "2"],  # 7: after a row naming none
+            ["person1", "", "A", "1"],  # 8
+        ]
+    )
+    check = check_file(upload, job_template)
+    assert [(p.line, p.message) for p in check.errors] == [
+        (5, "User “person1” is already on line 3."),
+        (6, "User “person3” is already on line 4."),
+        (7, "User “person2” is already on line 2."),
+        (8, "User “person1” is already on line 3."),
+    ]
+
+
+def test_the_duplicate_rule_keeps_a_bit_per_integer_key():
+    import uuid
+
+    from notify_admin.jobs.seen import UNKNOWN_LINE, SeenUsers
+
+    seen = SeenUsers()
+    assert seen.line_of(7) is None
+    seen.add(7, 2)
+    seen.add(100_000, 3)
+    assert seen.line_of(7) == UNKNOWN_LINE == seen.line_of(100_000)
+    assert seen.line_of(8) is None and seen.line_of(10**9) is None
+    assert len(seen.bits) <= 2 * (100_000 // 8 + 1)  # a bit per key, not per row
+    key = uuid.uuid4()
+    seen.add(key, 4)
+    seen.add(2**40, 5)
+    assert seen.line_of(key) == 4 and seen.line_of(2**40) == 5
