@@ -36,9 +36,9 @@ from .compose_template import compose_from_template
 from .guards import (
     action_name,
     can_send,
+    clean_selection,
     declared_actions,
     guard_actions,
-    refuse_bad_selection,
 )
 from .opt_out import (
     can_manage_opt_outs,
@@ -267,7 +267,7 @@ def _guarded_response_action(model_admin):
 
     # **kwargs: Django 6.1 passes the action's location (action_location).
     def response_action(request, queryset, **kwargs):
-        refused = refuse_bad_selection(model_admin, request, queryset)
+        refused = clean_selection(model_admin, request, queryset)
         return refused or original(request, queryset, **kwargs)
 
     return response_action
