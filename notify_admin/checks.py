@@ -50,6 +50,7 @@ def check_settings_shape(app_configs=None, **kwargs):
                 )
             )
     errors.extend(_check_numbers())
+    errors.extend(_check_safety(targets))
     location_errors = _check_locations()
     errors.extend(location_errors)
     if location_errors:
@@ -115,6 +116,51 @@ def _check_numbers():
                 )
             )
     return errors
+
+
+#: Every target's limits, whatever its channel (notify_admin.delivery.gate):
+#: key -> (test, what it must be).
+SAFETY_TARGET_SETTINGS = {
+    "rate_limit": (lambda v: _positive_number(v), "a positive number (per second)"),
+    "daily_limit": (lambda v: _whole_number(v, 1), "a whole number of at least 1"),
+    "breaker_threshold": (lambda v: _whole_number(v, 0), "a whole number (0: off)"),
+}
+SAFETY_SETTINGS = {
+    "BREAKER_THRESHOLD": (lambda v: _whole_number(v, 0), "a whole number (0: off)"),
+    "BREAKER_BACKOFF": (lambda v: _positive_number(v), "a positive number"),
+    "BREAKER_BACKOFF_MAX": (lambda v: _positive_number(v), "a positive number"),
+    "RATE_LIMIT_CACHE": (lambda v: _cache_alias(v), "the alias of a CACHES entry"),
+}
+
+
+def _check_safety(targets):
+    """The circuit breaker's and the rate limits' settings (E060)."""
+    problems = []
+    for name, (ok, rule) in SAFETY_SETTINGS.items():
+        value = conf.get_setting(name, None)
+        if value is not None and not ok(value):
+            problems.append((f"{conf.PREFIX}{name}", rule, value))
+    for provider, values in targets.items():
+        if not isinstance(values, dict):
+            continue
+        for key, (ok, rule) in SAFETY_TARGET_SETTINGS.items():
+            value = values.get(key)
+            if value is not None and not ok(value):
+                problems.append((conf.target_setting_name(provider, key), rule, value))
+    return [
+        checks.Error(
+            f"{name} must be {rule} (it is {value!r}).", id="notify_admin.E060"
+        )
+        for name, rule, value in problems
+    ]
+
+
+def _whole_number(value, least):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _cache_alias(value):
+    return isinstance(value, str) and value in settings.CACHES
 
 
 def _check_locations():

@@ -146,3 +146,38 @@ def quiet_hours_hook():
     callable ``(user_ids) -> {user_id: QuietHours or None}`` (None: the
     recipients' RecipientSettings rows)."""
     return get_setting("QUIET_HOURS_HOOK", None)
+
+
+# -- operations safety: circuit breaker, shared rate limits ---------------------
+
+#: Transient failures in a row after which a run stops sending to a target.
+BREAKER_THRESHOLD = 10
+#: The first back-off after a trip, and its cap (it doubles with each trip).
+BREAKER_BACKOFF = 30
+BREAKER_BACKOFF_MAX = 900
+
+
+def breaker_threshold(provider_settings=None):
+    """Transient failures in a row after which a run stops sending to a
+    target: ``NOTIFICATION_SYSTEM_TARGETS[key]["breaker_threshold"]``, else
+    ``NOTIFICATION_SYSTEM_BREAKER_THRESHOLD`` (10); 0 turns the breaker off."""
+    value = (provider_settings or {}).get("breaker_threshold")
+    if value is None:
+        value = get_setting("BREAKER_THRESHOLD", BREAKER_THRESHOLD)
+    return int(value or 0)
+
+
+def breaker_backoff():
+    """``(first, cap)``: seconds a tripped target waits before the next run
+    probes it, doubling with each trip in a row up to the cap
+    (``NOTIFICATION_SYSTEM_BREAKER_BACKOFF``, ``..._BACKOFF_MAX``)."""
+    first = float(get_setting("BREAKER_BACKOFF", BREAKER_BACKOFF))
+    cap = float(get_setting("BREAKER_BACKOFF_MAX", BREAKER_BACKOFF_MAX))
+    return first, max(first, cap)
+
+
+def rate_limit_cache():
+    """The alias of the Django cache the shared rate limiter books its slots
+    in when it is Redis (``NOTIFICATION_SYSTEM_RATE_LIMIT_CACHE``, default
+    "default"); any other backend: the database's RateLimitBucket table."""
+    return str(get_setting("RATE_LIMIT_CACHE", "default") or "default")

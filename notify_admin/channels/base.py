@@ -43,15 +43,26 @@ A channel never writes to the database while sending. When
 the channel sends a whole batch at once itself (``sends_whole_batch``).
 A channel whose required settings are missing is not called at all (its rows
 wait untouched); one whose provider refuses its credentials
-(``Outcome.credentials``) has its rows released the same way.
+(``Outcome.credentials``), or that raises ``ImproperlyConfigured`` while
+building or sending (``Outcome.configuration``), has its rows released the
+same way, and the run pauses its target.
+
+Every request passes the run's gate (``self.gate``, set by the engine: the
+target's circuit breaker and shared rate limit, see
+:mod:`notify_admin.delivery.gate`): the base asks it before each request
+and tells it each answer. A channel that spreads a batch's requests itself
+(``sends_whole_batch``) asks it per request instead: ``gate_delay(n)``
+before sending (seconds to wait, or an Outcome for a message that must not
+go) and ``answered(answer)`` for each answer.
 """
 
 import datetime
 import functools
 import queue
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
 
 from .. import conf
@@ -150,6 +161,8 @@ class Channel:
         #: How many times open() opened a session (one per run).
         self.opened = 0
         self._workers = None
+        #: The run's gate (circuit breaker, rate limit); None: no gate.
+        self.gate = None
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.module_name!r}>"
@@ -255,6 +268,10 @@ class Channel:
     def _build(self, notification):
         try:
             return self.build(notification)
+        except ImproperlyConfigured as err:
+            # The channel's configuration, not the message: the run pauses
+            # the target and releases the row untouched.
+            return Outcome.configuration(err)
         except Exception as err:
             # Building is deterministic: it would fail the same way next time.
             return Outcome.permanent("message_error", describe_error(err))
@@ -284,27 +301,62 @@ class Channel:
             answered.append(self._send_chunk(chunk))
 
     def _send_chunk(self, chunk):
+        if not self.sends_whole_batch:
+            held = self.pass_gate(len(chunk))
+            if held is not None:
+                return {notification.pk: held for notification, _message in chunk}
         try:
             answers = list(self.transmit([message for _n, message in chunk]))
             if len(answers) != len(chunk):
                 raise ValueError(f"{len(answers)} answers for {len(chunk)} messages.")
         except Exception as err:
             # Only this request's fate is unknown; the others were answered.
-            answers = [err] * len(chunk)
+            # One request failed: one failure for the circuit breaker.
+            answers = [self._classify(err)] * len(chunk)
         return {
             notification.pk: self._classify(answer)
             for (notification, _message), answer in zip(chunk, answers, strict=True)
         }
 
     def _classify(self, answer):
+        """The Outcome of a provider answer (or exception), told to the gate.
+        An Outcome given as the answer is passed on as it is."""
+        if isinstance(answer, Outcome):
+            return answer
         try:
-            if isinstance(answer, Outcome):
-                return answer
-            if isinstance(answer, Exception):
-                return self.classify_error(answer)
-            return self.classify(answer)
+            if isinstance(answer, ImproperlyConfigured):
+                outcome = Outcome.configuration(answer)
+            elif isinstance(answer, Exception):
+                outcome = self.classify_error(answer)
+            else:
+                outcome = self.classify(answer)
         except Exception as err:
             return Outcome.transient(type(err).__name__, describe_error(err))
+        if self.gate is not None:
+            self.gate.observe(outcome)
+        return outcome
+
+    # -- the gate (circuit breaker, rate limit) -------------------------------
+
+    def gate_delay(self, n=1):
+        """Seconds to wait before sending ``n`` messages, or an Outcome
+        (``Outcome.held``) when they must not be sent."""
+        return 0.0 if self.gate is None else self.gate.admit(n)
+
+    def pass_gate(self, n=1):
+        """Wait for the gate: None when the ``n`` messages may go now, else
+        the Outcome to give them."""
+        delay = self.gate_delay(n)
+        if isinstance(delay, Outcome):
+            return delay
+        if delay > 0:
+            time.sleep(delay)
+        return None
+
+    def answered(self, answer):
+        """A ``sends_whole_batch`` channel's answer as it arrives: its
+        Outcome, told to the gate (the base passes an Outcome on as is)."""
+        return self._classify(answer)
 
     # -- the provider steps (override) ---------------------------------------
 

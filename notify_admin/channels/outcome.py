@@ -10,8 +10,14 @@ class Outcome:
     ``kind`` is one of SENT, TRANSIENT (try again later), PERMANENT (fail now),
     DEAD_ADDRESS (fail now and make the user's record inactive), CREDENTIALS
     (the provider refused our account or key: nothing is wrong with the
-    message, so the row is released as it was, no retry spent, and the
-    channel is treated as not configured for the rest of the run).
+    message, so the row is released as it was, no retry spent, the channel
+    is treated as not configured for the rest of the run and its target is
+    paused), CONFIGURATION (the channel raised ImproperlyConfigured once
+    open: the same as CREDENTIALS).
+
+    HELD is not a provider answer: the run did not send the message (the
+    circuit breaker is open, or the daily cap is reached), and the row is
+    released as it was, untried.
     """
 
     SENT = "sent"
@@ -19,7 +25,11 @@ class Outcome:
     PERMANENT = "permanent"
     DEAD_ADDRESS = "dead_address"
     CREDENTIALS = "credentials"
-    KINDS = (SENT, TRANSIENT, PERMANENT, DEAD_ADDRESS, CREDENTIALS)
+    CONFIGURATION = "configuration"
+    HELD = "held"
+    KINDS = (SENT, TRANSIENT, PERMANENT, DEAD_ADDRESS, CREDENTIALS, CONFIGURATION, HELD)
+    #: Kinds that release the row as it was (no attempt, no retry spent).
+    UNTRIED = (CREDENTIALS, CONFIGURATION, HELD)
 
     kind: str
     provider_id: str = ""
@@ -50,6 +60,19 @@ class Outcome:
         """The provider refused the account, key or token (Twilio 20003, HTTP
         401, SMTP 535): see ``CREDENTIALS``."""
         return cls._error(cls.CREDENTIALS, code, message, response)
+
+    @classmethod
+    def configuration(cls, err):
+        """The channel raised ``ImproperlyConfigured`` (``err``) while
+        building or sending: see ``CONFIGURATION``."""
+        return cls._error(
+            cls.CONFIGURATION, type(err).__name__, describe_error(err), None
+        )
+
+    @classmethod
+    def held(cls, code, message=""):
+        """The run held the message back without sending it: see ``HELD``."""
+        return cls._error(cls.HELD, code, message, None)
 
     @classmethod
     def of_kind(cls, kind, code="", message="", response=None):

@@ -4,8 +4,9 @@ transmit, classify.
 One Client over one aiohttp session and one event loop per run
 (:mod:`.twilio_async`): the channel sends a whole batch at once
 (``sends_whole_batch``), ``concurrency`` requests in flight (default 16) from
-that loop instead of the base's worker threads, spaced by an optional
-per-second ``rate_limit``. The SDK's asyncio client costs about a third of
+that loop instead of the base's worker threads, each through the run's gate
+(the circuit breaker and the shared ``rate_limit``, see
+:mod:`notify_admin.delivery.gate`). The SDK's asyncio client costs about a third of
 the CPU per SMS of its threaded one (docs/performance.md). The SDK is
 imported when a run opens the channel (or classifies its errors), not when
 the module is loaded.
@@ -14,9 +15,6 @@ Feedback: Twilio's status callbacks arrive at the ``status`` webhook
 (:mod:`notify_admin.feedback.twilio`, signature checked), read with the same
 verdict table as the answers to sends.
 """
-
-import threading
-import time
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -61,37 +59,13 @@ DEFAULT_TIMEOUT = 5
 DEFAULT_CONCURRENCY = 16
 
 
-class RateLimiter:
-    """Spaces calls at most ``per_second`` a second, across threads."""
-
-    def __init__(self, per_second):
-        self.interval = 1.0 / per_second if per_second else 0.0
-        self.next_at = 0.0
-        self.lock = threading.Lock()
-
-    def reserve(self):
-        """Book the next slot; return the seconds to wait for it."""
-        if not self.interval:
-            return 0.0
-        with self.lock:
-            now = time.monotonic()
-            at = max(now, self.next_at)
-            self.next_at = at + self.interval
-        return at - now
-
-    def wait(self):
-        delay = self.reserve()
-        if delay > 0:
-            time.sleep(delay)
-
-
 class TwilioChannel(Channel):
     module_name = MODULE_NAME
     target_name = "Twilio"
     template_part = "sms"
     provider_key = PROVIDER
     required_settings = ("account_sid", "auth_token", "sender")
-    number_settings = ("timeout", "concurrency", "rate_limit")
+    number_settings = ("timeout", "concurrency")
     url_settings = ("base_url",)
     verdicts = VERDICTS
     default_concurrency = DEFAULT_CONCURRENCY
@@ -144,7 +118,8 @@ class TwilioChannel(Channel):
             base_url=self.setting("base_url"),
             timeout=float(self.setting("timeout", DEFAULT_TIMEOUT)),
             concurrency=self.concurrency,
-            limiter=RateLimiter(self.setting("rate_limit")),
+            before=self.gate_delay,
+            after=self.answered,
         )
         self.sender = self.required("sender")
         self.status_callback = (

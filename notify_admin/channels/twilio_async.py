@@ -49,13 +49,25 @@ class AsyncSender:
     """
 
     def __init__(
-        self, account_sid, auth_token, *, base_url, timeout, concurrency, limiter
+        self,
+        account_sid,
+        auth_token,
+        *,
+        base_url,
+        timeout,
+        concurrency,
+        before=None,
+        after=None,
     ):
         self.credentials = (account_sid, auth_token)
         self.base_url = base_url
         self.timeout = timeout
         self.concurrency = concurrency
-        self.limiter = limiter
+        # The channel's gate, per request: ``before(1)`` -> seconds to wait,
+        # or the answer to give without sending; ``after(answer)`` -> the
+        # answer as the channel classified it.
+        self.before = before or (lambda n: 0.0)
+        self.after = after or (lambda answer: answer)
         self.loop = None
         self.http_client = None
         self.messages = None
@@ -104,18 +116,28 @@ class AsyncSender:
 
     async def _send(self, message):
         async with self.gate:
-            delay = self.limiter.reserve()
+            delay = self.before(1)
+            if not isinstance(delay, int | float):
+                return delay  # not to be sent (the circuit breaker is open)
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
-                async with asyncio.timeout(self.timeout):
-                    return await self.request(message)
-            except TimeoutError as err:
-                raise TwilioTimeout(
-                    f"No answer from Twilio within {self.timeout:g} s."
-                ) from err
-            except ClientConnectionError as err:
-                raise TwilioConnectionError(str(err) or type(err).__name__) from err
+                answer = await self._request(message)
+            except Exception as err:
+                answer = err
+            # Told as it arrives: the breaker stops the rest of the batch.
+            return self.after(answer)
+
+    async def _request(self, message):
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self.request(message)
+        except TimeoutError as err:
+            raise TwilioTimeout(
+                f"No answer from Twilio within {self.timeout:g} s."
+            ) from err
+        except ClientConnectionError as err:
+            raise TwilioConnectionError(str(err) or type(err).__name__) from err
 
     async def request(self, message):
         """One ``Messages`` POST."""

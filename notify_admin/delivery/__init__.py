@@ -12,7 +12,13 @@ follows one notification along this path):
 - :mod:`.batch`: a claimed batch, sorted into opted-out rows and channels;
 - :mod:`.leases`: renewing a batch's lease while it is being sent;
 - :mod:`.sending`: the run's channel instances, opened once, and the rows of
-  channels that are not configured;
+  channels that are not configured (or whose credentials were refused);
+- :mod:`.pauses`: pausing and resuming a target (claims skip its rows);
+- :mod:`.gate`: the circuit breaker and rate limit every request passes;
+- :mod:`.limits`: the rate limits shared by every process (Redis or the
+  database);
+- :mod:`.backoff`: targets left alone for a while (a tripped breaker, a
+  daily cap);
 - :mod:`.outcomes`: what each Outcome does to its row (pure functions);
 - :mod:`.recording`: writing a batch's outcomes in one transaction;
 - :mod:`.logs`: the structured log lines.
@@ -60,7 +66,7 @@ def send_groups(groups):
     return ``{pk: Outcome}`` (rows of unconfigured channels get none)."""
     channels = RunChannels()
     try:
-        return channels.send_groups(groups)[0]
+        return channels.send_groups(groups).outcomes
     finally:
         channels.close()
 

@@ -35,20 +35,54 @@ class Batch:
     groups: dict = field(default_factory=dict)
     #: notification pk -> Outcome.
     outcomes: dict = field(default_factory=dict)
-    #: Rows not sent because their channel is not configured: released as
-    #: they were, with no attempt.
+    #: Rows not sent (their channel is not configured, its target paused, or
+    #: held back by its gate): released as they were, with no attempt.
     released: list = field(default_factory=list)
+    #: notification pk -> why it was released (a RunResult counter:
+    #: "not_configured", "paused", "held").
+    release_reasons: dict = field(default_factory=dict)
+    #: module name -> (TargetPause source, reason): targets to pause.
+    pauses: dict = field(default_factory=dict)
+    #: What the channels' gates decided: (module name, change, reason).
+    gate_changes: list = field(default_factory=list)
     sending: object = None  # the Future of the send, once submitted
     claimed_at: float = field(default_factory=time.monotonic)
     send_seconds: float = 0.0
 
-    def take_results(self, outcomes, not_configured_pks):
-        """Keep what sending returned: outcomes, and rows handed back unsent."""
-        self.outcomes.update(outcomes)
-        if not_configured_pks:
-            unsent = set(not_configured_pks)
-            self.released = [n for n in self.to_send if n.pk in unsent]
-            self.to_send = [n for n in self.to_send if n.pk not in unsent]
+    def take_results(self, sent):
+        """Keep what sending returned (a ``sending.Sent``): outcomes, rows
+        handed back unsent, the pauses and gate changes to write."""
+        self.outcomes.update(sent.outcomes)
+        self.pauses = dict(sent.pauses)
+        self.gate_changes = list(sent.gate_changes)
+        if sent.released:
+            self.release(sent.released)
+
+    def release(self, reasons):
+        """Take the rows of ``reasons`` ({pk: counter}) out of the sending:
+        they go back untouched."""
+        self.release_reasons.update(reasons)
+        self.released.extend(n for n in self.to_send if n.pk in reasons)
+        self.to_send = [n for n in self.to_send if n.pk not in reasons]
+        for module_name, rows in list(self.groups.items()):
+            self.groups[module_name] = [n for n in rows if n.pk not in reasons]
+            if not self.groups[module_name]:
+                del self.groups[module_name]
+
+
+def hold_paused(batch, paused_target_ids):
+    """Release the rows of targets paused since the batch was claimed:
+    checked just before the batch is handed to its channels."""
+    if not paused_target_ids:
+        return
+    reasons = {
+        n.pk: "paused"
+        for rows in batch.groups.values()
+        for n in rows
+        if n.user_target.target_id in paused_target_ids
+    }
+    if reasons:
+        batch.release(reasons)
 
 
 def opt_out_reason(notification):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from .. import conf
 from ..consent import snapshot
 from ..models import Notification, NotificationTarget
+from . import backoff, pauses
 
 # Bookkeeping columns nobody reads while sending.
 UNREAD_WHILE_SENDING = (
@@ -37,10 +38,16 @@ def lease_until(cutoff):
     return max(timezone.now(), cutoff) + timedelta(seconds=conf.lease_seconds())
 
 
-def due_queryset(now, target=None, exclude_modules=()):
+def due_queryset(now, target=None, exclude_modules=(), skip_held=True):
     """Due rows, of one target (a NotificationTarget, its name or its module
-    name) if given, leaving out the targets of ``exclude_modules``."""
+    name) if given, leaving out the targets of ``exclude_modules``, and
+    (``skip_held``) those paused or backing off, in the same statement: a
+    pause committed before a claim is always seen by it."""
     rows = Notification.objects.due(now)
+    if skip_held:
+        rows = rows.exclude(
+            user_target__target_id__in=pauses.paused_targets_query()
+        ).exclude(user_target__target_id__in=backoff.backing_off_query())
     if isinstance(target, NotificationTarget):
         rows = rows.filter(user_target__target=target)
     elif target:
@@ -59,7 +66,7 @@ def count_due_of_modules(cutoff, target, module_names):
     """How many due rows (of ``target``, if given) the channels
     ``module_names`` have: one COUNT."""
     return (
-        due_queryset(cutoff, target)
+        due_queryset(cutoff, target, skip_held=False)
         .filter(user_target__target__notification_module_name__in=module_names)
         .count()
     )
@@ -127,12 +134,15 @@ def claim_due(size, *, cutoff, target=None, exclude_modules=()):
     return token, fetch_claimed(token) if claimed else []
 
 
-def claim_ids(ids, *, cutoff):
-    """Claim the given rows that may be sent now; return ``(token, rows)``."""
+def claim_ids(ids, *, cutoff, skip_targets=()):
+    """Claim the given rows that may be sent now, but those of the targets
+    ``skip_targets`` (paused); return ``(token, rows)``."""
     token = uuid.uuid4()
+    rows = Notification.objects.filter(pk__in=ids)
+    if skip_targets:
+        rows = rows.exclude(user_target__target_id__in=list(skip_targets))
     claimed = (
-        Notification.objects.filter(pk__in=ids)
-        .sendable_now()
+        rows.sendable_now()
         .lease_free(cutoff)
         .update(claim_token=token, claimed_until=lease_until(cutoff))
     )

@@ -22,8 +22,8 @@ from django.db import connections
 from django.utils import timezone
 
 from .. import conf
-from . import holds, recording
-from .batch import Batch, in_background, split
+from . import holds, pauses, recording
+from .batch import Batch, hold_paused, in_background, split
 from .leases import LeaseKeeper
 
 logger = logging.getLogger("notify_admin.delivery")
@@ -74,6 +74,11 @@ class Pipeline:
             previous = self.wait_for_sent()
             if previous is not None:
                 self.record(previous)
+            if batch.groups:
+                # As late as possible: a target paused since this batch was
+                # claimed gets nothing more (what is in flight may finish).
+                self.channels.load_backoffs()
+                hold_paused(batch, pauses.paused_target_ids())
             if in_background(batch.groups):
                 batch.sending = self.sender.submit(self.send, batch)
             else:
@@ -116,7 +121,7 @@ class Pipeline:
         if batch is None:
             return None
         try:
-            outcomes, not_configured = batch.sending.result()
+            sent = batch.sending.result()
         except Exception:
             self.in_flight = None
             batch.keeper.stop()
@@ -124,7 +129,7 @@ class Pipeline:
         # Interrupted while waiting (Ctrl-C), the batch stays in flight, and
         # leaving the pipeline waits for it again.
         self.in_flight = None
-        batch.take_results(outcomes, not_configured)
+        batch.take_results(sent)
         return batch
 
     def record(self, batch):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from .. import conf
 from ..consent.stop import refused_in_batch, stop_refused
 from ..models import DeliveryAttempt, DeliveryRun, Notification, TargetUserRecord
+from . import backoff, pauses
 from .logs import log_event
 from .outcomes import plan_batch
 
@@ -61,8 +62,8 @@ def record(batch, result, cutoff):
         counts["opted_out"] = len(batch.opted_out)
     if batch.deferred:
         counts["deferred"] = len(batch.deferred)
-    if batch.released:
-        counts["not_configured"] = len(batch.released)
+    for reason in batch.release_reasons.values():
+        counts[reason] = counts.get(reason, 0) + 1
     opted_out = group_by(batch.opt_out_reasons)
     mine = Notification.objects.filter(claim_token=batch.token)
     # The batch is every row holding the token. When all of them end the same
@@ -76,6 +77,9 @@ def record(batch, result, cutoff):
 
     released = {"claim_token": None, "claimed_until": None, "modified": now}
     with transaction.atomic():
+        # Pauses and back-offs first: committed with the release of the rows
+        # they hold, so no other run claims those rows in between.
+        write_holds(batch)
         if batch.released:
             # Not sent, not tried: back as they were, for a configured run.
             of([n.pk for n in batch.released]).update(
@@ -117,6 +121,21 @@ def record(batch, result, cutoff):
         send_seconds=batch.send_seconds,
         seconds=time.monotonic() - batch.claimed_at,
     )
+
+
+def write_holds(batch):
+    """The pauses (refused credentials, configuration) and the gates'
+    decisions (breaker tripped or recovered, daily cap) of this batch."""
+    for module_name, (source, reason) in batch.pauses.items():
+        for target_id in backoff.targets_of(module_name):
+            pauses.pause_target(target_id, reason=reason, source=source)
+    for module_name, change, reason in batch.gate_changes:
+        if change == "tripped":
+            backoff.trip(module_name, reason)
+        elif change == "recovered":
+            backoff.recover(module_name)
+        elif change == "capped":
+            backoff.cap(module_name, reason)
 
 
 def group_by(values):

@@ -20,8 +20,14 @@ class RunResult:
     deferred: int = 0
     skipped: int = 0
     #: Rows left unsent because their channel's provider is not configured
-    #: (or refused the credentials).
+    #: (or refused the credentials, or raised ImproperlyConfigured: its
+    #: target is then paused).
     not_configured: int = 0
+    #: Rows left unsent because their target is paused.
+    paused: int = 0
+    #: Rows held back untouched: the target's circuit breaker opened, or its
+    #: daily cap was reached.
+    held: int = 0
     seconds: float = 0.0
     #: The DeliveryRun row of this run (None for a dry run).
     run_id: int | None = None
@@ -39,7 +45,7 @@ class RunResult:
         "deferred",
     )
     #: Every counter (what ``add`` and ``total`` add up).
-    COUNTERS = (*RUN_COUNTERS, "skipped", "not_configured")
+    COUNTERS = (*RUN_COUNTERS, "skipped", "not_configured", "paused", "held")
 
     def add(self, counts=None, **more):
         """Add ``counts`` (``{counter: n}``) and keyword counts."""
@@ -82,4 +88,8 @@ class RunResult:
             text += f" deferred={self.deferred}"
         if self.not_configured:
             text += f" not_configured={self.not_configured}"
+        if self.paused:
+            text += f" paused={self.paused}"
+        if self.held:
+            text += f" held={self.held}"
         return f"{text} in {self.seconds:.2f}s"

@@ -19,8 +19,8 @@ from django.utils import timezone
 from .. import conf
 from ..channels.outcome import describe_error
 from ..channels.registry import get_channel
-from ..models import DeliveryRun, NotificationCount
-from . import claims
+from ..models import DeliveryRun, Notification, NotificationCount
+from . import claims, pauses
 from .logs import log_event
 from .pipeline import Pipeline
 from .result import RunResult
@@ -123,7 +123,7 @@ def due_batches(result, channels, *, size, limit, cutoff, target):
             wanted,
             cutoff=cutoff,
             target=target,
-            exclude_modules=list(channels.not_configured),
+            exclude_modules=channels.stopped(),
         )
         if not rows:
             return
@@ -132,11 +132,21 @@ def due_batches(result, channels, *, size, limit, cutoff, target):
 
 def selected_batches(result, ids, *, size, cutoff):
     """Claim the selected rows, ``size`` at a time; the rows that could not
-    be claimed are counted in ``result.skipped``."""
+    be claimed are counted in ``result.skipped``, those of paused targets
+    in ``result.paused`` (staff resume a target to send them)."""
+    paused = pauses.paused_target_ids()
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        token, rows = claims.claim_ids(chunk, cutoff=cutoff)
-        result.add(skipped=len(chunk) - len(rows))
+        token, rows = claims.claim_ids(chunk, cutoff=cutoff, skip_targets=paused)
+        held = 0
+        if paused and len(rows) < len(chunk):
+            held = (
+                Notification.objects.filter(pk__in=chunk)
+                .sendable_now()
+                .filter(user_target__target_id__in=paused)
+                .count()
+            )
+        result.add(skipped=len(chunk) - len(rows) - held, paused=held)
         if rows:
             yield token, rows
 

@@ -5,13 +5,18 @@ settings, opens it, and keeps it open until the run ends
 (:meth:`RunChannels.close`). A channel whose provider is not configured is
 never called: its rows go back untouched (no attempt, no retry spent) and the
 run says which setting is missing. A channel whose provider refuses its
-credentials (an ``Outcome.CREDENTIALS`` answer) is treated the same way from
-then on: the rows that got that answer go back untouched too, and the run
-sends it nothing more. Whatever a channel does, every other row gets exactly
-one Outcome.
+credentials (an ``Outcome.CREDENTIALS`` answer), or that raises
+``ImproperlyConfigured`` once open (at open, build or transmit), is treated
+the same way from then on, and its targets are paused with the provider's
+reason (source "credentials" / "configuration"): staff resume them once the
+setting is fixed. Each channel gets the run's :class:`~.gate.Gate` (circuit
+breaker, shared rate limit); rows it holds back are released untouched too,
+and the run stops claiming that target. Whatever a channel does, every other
+row gets exactly one Outcome.
 """
 
 import logging
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -19,7 +24,10 @@ from .. import conf
 from ..channels.outcome import Outcome, describe_error
 from ..channels.registry import get_channel
 from ..exceptions import UnknownChannel
-from ..models import NotificationTarget
+from ..models import NotificationTarget, TargetPause
+from .backoff import breaker_trips
+from .gate import Breaker, Gate
+from .limits import limiter_for
 from .logs import log_event
 
 logger = logging.getLogger("notify_admin.delivery")
@@ -35,6 +43,25 @@ class NotConfigured(Exception):
         super().__init__(f"{module_name}: {', '.join(self.missing)}")
 
 
+#: Why a row was released untouched (the RunResult counter it goes to).
+NOT_CONFIGURED, PAUSED, HELD = "not_configured", "paused", "held"
+
+
+@dataclass
+class Sent:
+    """What sending a batch's groups gave."""
+
+    #: notification pk -> Outcome, for every row tried.
+    outcomes: dict = field(default_factory=dict)
+    #: notification pk -> why it went back untouched (NOT_CONFIGURED, HELD).
+    released: dict = field(default_factory=dict)
+    #: module name -> (TargetPause source, reason): targets to pause.
+    pauses: dict = field(default_factory=dict)
+    #: (module name, "tripped" / "recovered" / "capped", reason): what the
+    #: gates decided, for the run to write (:mod:`.backoff`).
+    gate_changes: list = field(default_factory=list)
+
+
 class RunChannels:
     """The channels of one run, each built, checked and opened once."""
 
@@ -42,24 +69,39 @@ class RunChannels:
         self.channels = {}
         #: module name -> the settings (or the configuration error) missing.
         self.not_configured = {}
+        #: module name -> (source, reason) of the pause this run asked for.
+        self.paused = {}
+        #: The same, not yet handed to the run to write.
+        self.new_pauses = {}
+        #: module name -> the channel's Gate.
+        self.gates = {}
+        #: module name -> breaker trips in a row before this run (read once,
+        #: in the run's thread: see ``load_backoffs``).
+        self.trips = None
 
     def send_groups(self, groups):
-        """Send ``{module_name: rows}``; return ``(outcomes, not_configured_pks)``."""
-        outcomes, unsent = {}, []
+        """Send ``{module_name: rows}``; return a :class:`Sent`."""
+        sent = Sent()
         for module_name, rows in groups.items():
             try:
-                sent = self.send_group(module_name, rows)
+                answered = self.send_group(module_name, rows)
             except NotConfigured:
-                unsent.extend(n.pk for n in rows)
+                sent.released.update(
+                    dict.fromkeys((n.pk for n in rows), NOT_CONFIGURED)
+                )
                 continue
-            refused = [pk for pk, o in sent.items() if o.kind == Outcome.CREDENTIALS]
-            if refused:
-                self.refuse_credentials(module_name, sent[refused[0]])
-                unsent.extend(refused)
-            outcomes.update(
-                {pk: o for pk, o in sent.items() if o.kind != Outcome.CREDENTIALS}
-            )
-        return outcomes, unsent
+            for pk, outcome in answered.items():
+                if outcome.kind in (Outcome.CREDENTIALS, Outcome.CONFIGURATION):
+                    if module_name not in self.paused:
+                        self.refuse_credentials(module_name, outcome)
+                    sent.released[pk] = NOT_CONFIGURED
+                elif outcome.kind == Outcome.HELD:
+                    sent.released[pk] = HELD
+                else:
+                    sent.outcomes[pk] = outcome
+        sent.pauses, self.new_pauses = self.new_pauses, {}
+        sent.gate_changes = self.take_gate_changes()
+        return sent
 
     def send_group(self, module_name, rows):
         """Hand one channel its rows; whatever happens, an outcome per row
@@ -76,7 +118,7 @@ class RunChannels:
         try:
             outcomes = channel.send_batch(rows) or {}
         except ImproperlyConfigured as err:
-            raise self.refuse(module_name, [describe_error(err)]) from err
+            raise self.refuse_configuration(module_name, err) from err
         except Exception as err:
             logger.exception("Channel %r failed on a batch", module_name)
             return same(rows, Outcome.transient("channel_error", describe_error(err)))
@@ -95,21 +137,75 @@ class RunChannels:
             try:
                 channel.open()
             except ImproperlyConfigured as err:
-                raise self.refuse(module_name, [describe_error(err)]) from err
+                raise self.refuse_configuration(module_name, err) from err
+            channel.gate = self.gate(module_name, channel)
             self.channels[module_name] = channel
         return channel
 
-    def refuse_credentials(self, module_name, outcome):
-        """The provider refused the channel's credentials: not configured for
-        the rest of the run (issue 22 pauses the target on it)."""
+    def gate(self, module_name, channel):
+        trips = (self.trips or {}).get(module_name, 0)
+        breaker = Breaker(conf.breaker_threshold(channel.settings), probing=trips > 0)
+        limiter = limiter_for(
+            channel.provider_key or module_name,
+            channel.setting("rate_limit"),
+            channel.setting("daily_limit"),
+        )
+        self.gates[module_name] = Gate(breaker, limiter)
+        return self.gates[module_name]
+
+    def load_backoffs(self):
+        """Read, once per run and in the run's thread, which channels start
+        by probing (their breaker tripped in an earlier run)."""
+        if self.trips is None:
+            self.trips = breaker_trips()
+
+    def stopped(self):
+        """Module names the run claims nothing more of: not configured,
+        paused, their breaker open or their daily cap reached."""
+        names = set(self.not_configured) | set(self.paused)
+        names.update(name for name, gate in self.gates.items() if gate.stopped)
+        return sorted(names)
+
+    def take_gate_changes(self):
+        changes = []
+        for module_name, gate in self.gates.items():
+            change = gate.breaker.take_change()
+            if change:
+                changes.append((module_name, change, gate.breaker.reason))
+            if gate.capped and not gate.cap_written:
+                gate.cap_written = True
+                changes.append((module_name, "capped", gate.daily_text()))
+        return changes
+
+    def setting_place(self, module_name):
         channel = self.channels.get(module_name)
-        where = conf.target_setting_name(
+        return conf.target_setting_name(
             getattr(channel, "provider_key", "") or module_name, "…"
         ).replace('["…"]', "")
+
+    def refuse_credentials(self, module_name, outcome):
+        """The provider refused the channel's credentials (or the channel
+        raised ImproperlyConfigured while sending): not configured for the
+        rest of the run, and its targets paused with the reason."""
         reason = outcome.error_message or outcome.error_code or "refused"
-        self.refuse(
-            module_name, [f"valid credentials in {where} (the provider said: {reason})"]
-        )
+        if outcome.kind == Outcome.CONFIGURATION:
+            source = TargetPause.CONFIGURATION
+            missing = f"a working configuration ({reason})"
+        else:
+            source = TargetPause.CREDENTIALS
+            missing = (
+                f"valid credentials in {self.setting_place(module_name)} "
+                f"(the provider said: {reason})"
+            )
+        self.paused[module_name] = self.new_pauses[module_name] = (source, reason)
+        self.refuse(module_name, [missing])
+
+    def refuse_configuration(self, module_name, err):
+        """``ImproperlyConfigured`` once the channel is open: paused."""
+        reason = describe_error(err)
+        pause = (TargetPause.CONFIGURATION, reason)
+        self.paused[module_name] = self.new_pauses[module_name] = pause
+        return self.refuse(module_name, [reason])
 
     def refuse(self, module_name, missing):
         self.not_configured[module_name] = list(missing)
@@ -128,6 +224,9 @@ class RunChannels:
                 channel.close()
             except Exception:
                 logger.exception("Could not close the channel %r", module_name)
+        for gate in self.gates.values():
+            if gate.limiter is not None:
+                gate.limiter.close()
         self.channels = {}
 
 

@@ -9,8 +9,11 @@ from .notification_count import NotificationCount
 from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
 from .provider_event import ProviderEvent
+from .rate_limit_bucket import RateLimitBucket
 from .recipient_settings import RecipientSettings
 from .target import NotificationTarget
+from .target_backoff import TargetBackoff
+from .target_pause import TargetPause
 from .target_user_record import TargetUserRecord, UserInNotificationTarget
 from .template import NotificationTemplate
 from .template_version import NotificationTemplateVersion
@@ -30,7 +33,10 @@ __all__ = [
     "NotificationTemplate",
     "NotificationTemplateVersion",
     "ProviderEvent",
+    "RateLimitBucket",
     "RecipientSettings",
+    "TargetBackoff",
+    "TargetPause",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]

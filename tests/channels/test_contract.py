@@ -11,12 +11,19 @@ make a due row, and provoke each answer.
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from notify_admin.channels.base import Channel
 from notify_admin.channels.registry import channel_type
 from notify_admin.delivery import deliver_due
-from notify_admin.models import Notification, NotificationTarget, TargetUserRecord
+from notify_admin.delivery.pauses import resume_target
+from notify_admin.models import (
+    Notification,
+    NotificationTarget,
+    TargetPause,
+    TargetUserRecord,
+)
 from tests.extensions.handlers import telegraph
 from tests.support.fakes import (
     FakeCoopServer,
@@ -96,6 +103,18 @@ class Provider:
     def connections(self):
         return self.fake.connections
 
+    #: The ways this provider refuses the account's credentials.
+    CREDENTIAL_REFUSALS = ("credentials",)
+
+    def refuse_credentials(self, variant, address):
+        """Make the provider refuse the credentials the ``variant`` way."""
+        self.provoke("credentials", address)
+
+    def accept_credentials(self, address):
+        """What staff fix before resuming: the provider takes them again."""
+        self.fake.errors.pop(self.key(address), None)
+        self.fake.fail_status = None
+
 
 class Email(Provider):
     module_name = "email"
@@ -135,6 +154,22 @@ class Email(Provider):
     def connections(self):
         return len({message["peer"] for message in self.fake.messages})
 
+    CREDENTIAL_REFUSALS = ("535 wrong password", "530 no login")
+
+    def refuse_credentials(self, variant, address):
+        # A real AUTH exchange: the server requires a login (aiosmtpd's own
+        # 530 / 535 replies), and Django's SMTP backend logs in.
+        self.fake.stop()
+        self.fake.login = ("ops@example.com", "the-rotated-password")
+        self.fake.start()
+        if variant.startswith("535"):
+            self.settings.EMAIL_HOST_USER = "ops@example.com"
+            self.settings.EMAIL_HOST_PASSWORD = "the-old-password"
+
+    def accept_credentials(self, address):
+        self.settings.EMAIL_HOST_USER = "ops@example.com"
+        self.settings.EMAIL_HOST_PASSWORD = "the-rotated-password"
+
 
 class Twilio(Provider):
     module_name = "twilio"
@@ -150,6 +185,14 @@ class Twilio(Provider):
         merge_targets(
             self.settings, "twilio_sms", {"base_url": self.fake.url, "timeout": 1}
         )
+
+    CREDENTIAL_REFUSALS = ("20003", "HTTP 401")
+
+    def refuse_credentials(self, variant, address):
+        if variant == "20003":
+            self.fake.errors[address] = (401, 20003, "Authenticate")
+        else:
+            self.fake.fail_status = 401
 
     def address(self, n):
         return f"+1415555{n:04d}"
@@ -167,6 +210,14 @@ class Expo(Provider):
 
     def configure(self):
         merge_targets(self.settings, "expo", {"host": self.fake.url, "timeout": 1})
+
+    CREDENTIAL_REFUSALS = ("InvalidCredentials", "HTTP 401")
+
+    def refuse_credentials(self, variant, address):
+        if variant == "InvalidCredentials":
+            self.fake.errors[address] = "InvalidCredentials"
+        else:
+            self.fake.fail_status = 401
 
     def address(self, n):
         return f"ExponentPushToken[contract-{n}]"
@@ -237,6 +288,18 @@ class WebPush(Provider):
         else:
             super().provoke(answer, address)
 
+    CREDENTIAL_REFUSALS = ("403 foreign VAPID key", "HTTP 401")
+
+    def refuse_credentials(self, variant, address):
+        if variant.startswith("403"):
+            self.provoke("credentials", address)
+        else:
+            self.fake.errors[self.key(address)] = 401
+
+    def accept_credentials(self, address):
+        merge_targets(self.settings, "webpush", {"vapid_private_key": self.private_key})
+        super().accept_credentials(address)
+
 
 class Telegraph(Provider):
     """The complete extra channel: a Channel subclass in a host's module."""
@@ -275,8 +338,7 @@ def provider(request, settings, monkeypatch):
     provider.fake.stop()
 
 
-@pytest.fixture
-def due_row(provider, make_user):
+def row_maker(provider, make_user):
     target = NotificationTarget.objects.get(
         notification_module_name=provider.module_name
     )
@@ -297,6 +359,23 @@ def due_row(provider, make_user):
         )
 
     return make
+
+
+@pytest.fixture
+def due_row(provider, make_user):
+    return row_maker(provider, make_user)
+
+
+@pytest.fixture(
+    params=[(p, v) for p in PROVIDERS for v in p.CREDENTIAL_REFUSALS],
+    ids=lambda case: f"{case[0].module_name}-{case[1]}",
+)
+def refusal(request, settings, monkeypatch):
+    """A provider and one of the ways it refuses the credentials."""
+    provider_class, variant = request.param
+    provider = provider_class(settings, monkeypatch)
+    yield provider, variant
+    provider.fake.stop()
 
 
 @pytest.mark.parametrize("answer", list(TABLE))
@@ -320,6 +399,8 @@ def test_the_same_answer_gives_the_same_outcome(provider, due_row, answer):
         assert not notification.attempts.exists()
         assert notification.retry_attempts == 0
         assert "credentials" in result.missing_settings[provider.module_name][0]
+        pause = TargetPause.objects.get(target=record.target)
+        assert pause.source == TargetPause.CREDENTIALS
         return
     assert result.claimed == 1 and result.not_configured == 0
     attempt = notification.attempts.get()
@@ -391,3 +472,71 @@ def test_an_extra_channel_sends_from_the_pipelines_threads(settings, monkeypatch
         )
     finally:
         provider.fake.stop()
+
+
+def untouched(notification):
+    notification.refresh_from_db()
+    assert (notification.status, notification.retry_attempts) == (
+        Notification.SCHEDULED,
+        0,
+    )
+    assert notification.claim_token is None
+    assert not notification.attempts.exists()
+    return True
+
+
+def test_refused_credentials_pause_the_target_not_the_rows(refusal, make_user):
+    """Each way each provider refuses the account (Twilio 20003 and 401, SMTP
+    535 and 530, Expo InvalidCredentials and 401, Web Push 403 and 401): the
+    rows go back untouched, the target is paused with the provider's reason,
+    later runs claim nothing of it, and once the setting is fixed and staff
+    resume the target, the rows go."""
+    provider, variant = refusal
+    make = row_maker(provider, make_user)
+    rows = [make() for _ in range(3)]
+    for row in rows:
+        provider.refuse_credentials(variant, row.user_target.target_user_id)
+    result = deliver_due(batch_size=1)
+    assert (result.delivered, result.retried, result.failed) == (0, 0, 0)
+    assert result.not_configured == 3
+    assert all(untouched(row) for row in rows)
+    target = rows[0].user_target.target
+    pause = TargetPause.objects.get(target=target)
+    assert pause.source == TargetPause.CREDENTIALS and pause.paused_by is None
+    assert pause.reason  # what the provider said
+    # Paused: a later run claims none of its rows, even with the fault gone.
+    for row in rows:
+        provider.accept_credentials(row.user_target.target_user_id)
+    assert deliver_due().claimed == 0
+    assert all(untouched(row) for row in rows)
+    assert resume_target(target)
+    assert deliver_due().delivered == 3
+
+
+STEPS = ("connect", "build", "transmit")
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_improperly_configured_at_any_step_pauses_the_target(
+    provider, due_row, monkeypatch, step
+):
+    """ImproperlyConfigured raised once the channel is open (opening it,
+    building a message, sending it) is the configuration's fault: the rows
+    go back untouched and the target is paused ("configuration")."""
+    rows = [due_row() for _ in range(2)]
+    cls = channel_type(provider.module_name)
+    # The function-based channel (the original package's) has no connect.
+    if not hasattr(cls, step):
+        pytest.skip(f"{cls.__name__} has no {step} step")
+
+    def broken(self, *args, **kwargs):
+        raise ImproperlyConfigured(f"the {step} step needs a setting")
+
+    monkeypatch.setattr(cls, step, broken)
+    result = deliver_due(batch_size=1)
+    assert (result.delivered, result.retried, result.failed) == (0, 0, 0)
+    assert result.not_configured == 2
+    assert all(untouched(row) for row in rows)
+    pause = TargetPause.objects.get(target=rows[0].user_target.target)
+    assert pause.source == TargetPause.CONFIGURATION
+    assert f"the {step} step needs a setting" in pause.reason

@@ -2,9 +2,19 @@
 
 import asyncio
 import socket
+import warnings
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class _Controller(Controller):
+    def factory(self):
+        with warnings.catch_warnings():
+            # AUTH without TLS (``login=``): on 127.0.0.1, for the tests only.
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
 
 
 def free_port():
@@ -71,13 +81,19 @@ class FakeSMTPServer:
     addresses whose message makes the server drop the connection. ``stop()``
     makes the port refuse connections.
 
+    ``login=(user, password)``: the server offers AUTH (PLAIN, LOGIN, without
+    TLS on 127.0.0.1) and requires it: a client that does not log in gets
+    "530 5.7.0 Authentication required" at MAIL FROM, a wrong password
+    "535 5.7.8 Authentication credentials invalid" (set at ``start()``).
+
     ``parse=False`` records only the envelope (``"to"``, ``"from"``,
     ``"peer"``): parsing every message costs the server more CPU than some
     clients spend sending it, which a benchmark must not measure.
     """
 
-    def __init__(self, latency=0.0, parse=True):
+    def __init__(self, latency=0.0, parse=True, login=None):
         self.latency = latency
+        self.login = login
         self.parse = parse
         self.refuse = {}
         self.data_reply = None
@@ -89,11 +105,30 @@ class FakeSMTPServer:
 
     def start(self):
         self.port = self.port or free_port()
-        self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=5
+        auth = {}
+        if self.login is not None:
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self._controller = _Controller(
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            ready_timeout=5,
+            **auth,
         )
         self._controller.start()
         return self
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        ) == tuple(self.login)
+        # handled=False: aiosmtpd answers (235, or its own 535).
+        return AuthResult(success=ok, handled=False)
 
     def stop(self):
         if self._controller is not None:
