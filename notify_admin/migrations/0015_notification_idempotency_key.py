@@ -9,8 +9,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # 0011_consent_data in the brief; after i22e (pauses, rate limits) was
+    # merged into this branch, after its leaf, so that the graph has one.
     dependencies = [
-        ("notify_admin", "0011_consent_data"),
+        ("notify_admin", "0017_rate_limit_bucket"),
     ]
 
     operations = [
