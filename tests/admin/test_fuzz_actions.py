@@ -26,6 +26,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from notify_admin.admin.guards import bad_primary_keys
 from notify_admin.models import DeliveryRun, Notification
@@ -180,3 +181,58 @@ def test_bad_run_numbers_on_the_result_page_and_filter(admin_client, walk_world)
     assert DeliveryRun.objects.filter(pk=987654).count() == 0
     page = admin_client.get("/admin/notify_admin/deliveryrun/987654/result/")
     assert page.status_code == 404
+
+
+# The three cases issue 22 names, by hand, next to the generated walk.
+
+
+def test_an_autocomplete_field_posted_with_a_bad_id_is_a_form_error(
+    admin_client, walk_world
+):
+    url = admin_url(Notification, "add")
+    for value in ("abc", "99999999999999999999999", "a\x00b", str(uuid.uuid4())):
+        response = admin_client.post(
+            url,
+            {"user_target": value, "title": "t", "body": "b", "status": "SCHEDULED"},
+        )
+        assert response.status_code == 200, value
+        errors = response.context["adminform"].form.errors
+        # "Select a valid choice", or "“abc” is not a valid UUID."
+        assert errors["user_target"], value
+    assert Notification.objects.count() == 1  # the walk world's own
+
+
+def test_compose_with_forged_user_ids_creates_for_the_real_users_only(
+    admin_client, walk_world
+):
+    user = walk_world["user"]
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        action_post(
+            "notify_compose",
+            [str(user.pk), "abc", "99999999999999999999999", "1 OR 1=1"],
+            confirm="yes",
+            title="Hello",
+            body="Composed",
+            retry_time_interval="60",
+            max_retries="2",
+        ),
+    )
+    assert response.status_code == 302
+    created = Notification.objects.filter(title="Hello")
+    assert [n.user_target.user_id for n in created] == [user.pk]
+    said = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert any(m.startswith("Ignored “abc”, “99999999999999999999999”") for m in said)
+    assert any("1 notification scheduled for 1 user" in m for m in said), said
+
+
+def test_compose_with_only_forged_user_ids_creates_nothing(admin_client, walk_world):
+    before = Notification.objects.count()
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        action_post("notify_compose", ["abc"], confirm="yes", title="x", body="y"),
+    )
+    assert response.status_code == 302
+    assert Notification.objects.count() == before
+    said = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert said == ["Nothing was done: “abc” is not a valid selection."]
