@@ -57,6 +57,10 @@ class NotificationTargetAdmin(GuardedActionsMixin, admin.ModelAdmin):
     list_filter = [PausedFilter]
     list_select_related = ["pause", "pause__paused_by"]
     readonly_fields = ["sending"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new target has no sending state yet.
+        return super().get_readonly_fields(request, obj) if obj is not None else []
     search_fields = ["name", "notification_module_name"]
     actions = TARGET_ACTIONS
 
