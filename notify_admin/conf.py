@@ -154,7 +154,7 @@ def quiet_hours_hook():
 BREAKER_THRESHOLD = 10
 #: The first back-off after a trip, and its cap (it doubles with each trip).
 BREAKER_BACKOFF = 30
-BREAKER_BACKOFF_MAX = 900
+BREAKER_BACKOFF_MAX = 300
 
 
 def breaker_threshold(provider_settings=None):

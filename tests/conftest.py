@@ -291,3 +291,16 @@ def make_template(db):
         return template
 
     return make
+
+
+@pytest.fixture
+def redis_rate_cache(settings):
+    """The shared rate limiter books in Redis (a RedisCache alias of its
+    own, see tests/support/rate_cache.py); skipped without Redis."""
+    from tests.support import rate_cache
+
+    client = rate_cache.redis_cache_or_skip()
+    settings.CACHES = {**settings.CACHES, rate_cache.ALIAS: rate_cache.cache_settings()}
+    settings.NOTIFICATION_SYSTEM_RATE_LIMIT_CACHE = rate_cache.ALIAS
+    yield client
+    client.flushdb()

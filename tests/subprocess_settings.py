@@ -22,6 +22,19 @@ if os.environ.get("NA_TWILIO_URL"):
     NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["concurrency"] = int(
         os.environ.get("NA_TWILIO_CONCURRENCY", "10")
     )
+if os.environ.get("NA_RATE_LIMIT"):
+    # The shared rate limit (tests/operations/test_shared_rate_limit.py).
+    NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"] = float(
+        os.environ["NA_RATE_LIMIT"]
+    )
+if os.environ.get("NA_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["NA_CACHE_URL"],
+            "KEY_PREFIX": "na-test",
+        }
+    }
 if os.environ.get("NA_EXPO_URL"):
     NOTIFICATION_SYSTEM_TARGETS["expo"]["host"] = os.environ["NA_EXPO_URL"]
 

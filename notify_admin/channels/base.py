@@ -59,13 +59,13 @@ go) and ``answered(answer)`` for each answer.
 import datetime
 import functools
 import queue
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
 
 from .. import conf
+from .gating import GatedSending
 from .outcome import Outcome, describe_error
 from .verdicts import VerdictTable
 from .webhooks import webhook_url
@@ -73,7 +73,7 @@ from .webhooks import webhook_url
 __all__ = ["Channel", "Outcome", "describe_error"]
 
 
-class Channel:
+class Channel(GatedSending):
     """Base class of the channels; subclasses fill in the provider steps."""
 
     # -- what the channel is (declarations, read from the class) -------------
@@ -335,28 +335,6 @@ class Channel:
         if self.gate is not None:
             self.gate.observe(outcome)
         return outcome
-
-    # -- the gate (circuit breaker, rate limit) -------------------------------
-
-    def gate_delay(self, n=1):
-        """Seconds to wait before sending ``n`` messages, or an Outcome
-        (``Outcome.held``) when they must not be sent."""
-        return 0.0 if self.gate is None else self.gate.admit(n)
-
-    def pass_gate(self, n=1):
-        """Wait for the gate: None when the ``n`` messages may go now, else
-        the Outcome to give them."""
-        delay = self.gate_delay(n)
-        if isinstance(delay, Outcome):
-            return delay
-        if delay > 0:
-            time.sleep(delay)
-        return None
-
-    def answered(self, answer):
-        """A ``sends_whole_batch`` channel's answer as it arrives: its
-        Outcome, told to the gate (the base passes an Outcome on as is)."""
-        return self._classify(answer)
 
     # -- the provider steps (override) ---------------------------------------
 

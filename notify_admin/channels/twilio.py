@@ -128,6 +128,13 @@ class TwilioChannel(Channel):
         sender.open()
         return sender
 
+    def send_batch(self, notifications):
+        if self.session is not None:
+            # The run's gate is set once the channel is open: a shared rate
+            # limit books over the network, off the event loop.
+            self.session.before_blocks = self.gate_blocks
+        return super().send_batch(notifications)
+
     def disconnect(self, sender):
         sender.close()
 

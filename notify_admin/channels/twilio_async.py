@@ -68,6 +68,9 @@ class AsyncSender:
         # answer as the channel classified it.
         self.before = before or (lambda n: 0.0)
         self.after = after or (lambda answer: answer)
+        #: Whether ``before`` may wait on the network (a shared rate limit's
+        #: booking): then asked from a thread, so the loop keeps sending.
+        self.before_blocks = False
         self.loop = None
         self.http_client = None
         self.messages = None
@@ -116,7 +119,10 @@ class AsyncSender:
 
     async def _send(self, message):
         async with self.gate:
-            delay = self.before(1)
+            if self.before_blocks:
+                delay = await asyncio.to_thread(self.before, 1)
+            else:
+                delay = self.before(1)
             if not isinstance(delay, int | float):
                 return delay  # not to be sent (the circuit breaker is open)
             if delay > 0:

@@ -8,7 +8,7 @@ it decided, from the run's thread (the sending threads never write):
 
 - ``trip(module_name, reason)``: every target of the channel waits
   ``NOTIFICATION_SYSTEM_BREAKER_BACKOFF`` seconds (30), doubled per trip in
-  a row up to ``..._BACKOFF_MAX`` (900);
+  a row up to ``..._BACKOFF_MAX`` (300);
 - ``recover(module_name)``: the probe was answered: the rows go;
 - ``cap(module_name, reason)``: the daily cap: back at midnight.
 """

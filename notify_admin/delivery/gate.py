@@ -31,9 +31,12 @@ ANSWERED = (Outcome.SENT, Outcome.PERMANENT, Outcome.DEAD_ADDRESS)
 
 
 class Breaker:
-    def __init__(self, threshold, probing=False):
+    def __init__(self, threshold, probing=False, backing_off=None):
         self.threshold = threshold
         self.state = PROBING if probing else CLOSED
+        #: The target is backing off after an earlier trip: the first answer
+        #: ends that ("recovered").
+        self.backing_off = probing if backing_off is None else backing_off
         self.failures = 0
         self.probe_out = False
         #: The last failure, when the breaker opened.
@@ -67,15 +70,22 @@ class Breaker:
                 if self.state == PROBING or (
                     self.threshold and self.failures >= self.threshold
                 ):
+                    text = outcome.error_message or outcome.error_code
+                    if self.state == PROBING:
+                        self.reason = f"The probe failed: {text}"
+                    else:
+                        self.reason = (
+                            f"{self.failures} failures in a row; the last: {text}"
+                        )
                     self.state = OPEN
                     self.change = "tripped"
-                    text = outcome.error_message or outcome.error_code
-                    self.reason = f"{self.failures} failures in a row; the last: {text}"
             elif outcome.kind in ANSWERED:
                 self.failures = 0
                 if self.state == PROBING:
                     self.state = CLOSED
                     self.probe_out = False
+                if self.backing_off and self.state == CLOSED:
+                    self.backing_off = False
                     self.change = "recovered"
 
     def take_change(self):

@@ -30,7 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.cache import caches
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -39,6 +39,7 @@ from .. import conf
 from ..models import RateLimitBucket
 
 KEY_PREFIX = "notify_admin:rate"
+LOCKED_TRIES = 100
 
 # KEYS[1]: the TAT (microseconds), KEYS[2]: today's count.
 # ARGV: interval (us), n, daily cap (0: none), seconds to keep the count.
@@ -180,7 +181,10 @@ class DatabaseLimiter(Limiter):
                 self.booker = ThreadPoolExecutor(
                     1, thread_name_prefix="notify-admin-rate-limit"
                 )
-        return self.booker.submit(self.reserve_here, n).result()
+        slot = self.booker.submit(self.book_slot, n).result()
+        # Counted from now, not from the booking: the round trip (a first
+        # connection, a lock wait) does not shorten the gap to the next slot.
+        return None if slot is None else max(0.0, slot - time.time())
 
     def close(self):
         with self.lock:
@@ -189,7 +193,19 @@ class DatabaseLimiter(Limiter):
             booker.submit(connections.close_all)
             booker.shutdown(wait=True)
 
-    def reserve_here(self, n=1):
+    def book_slot(self, n=1):
+        """Book ``n`` messages; the time (``time.time()``) their slot
+        starts, or None over the daily cap. SQLite answers "locked" at once
+        to a second writer in one process (shared cache): tried again."""
+        for attempt in range(LOCKED_TRIES):
+            try:
+                return self.book_slot_once(n)
+            except OperationalError as err:
+                if "locked" not in str(err) or attempt == LOCKED_TRIES - 1:
+                    raise
+                time.sleep(0.01)
+
+    def book_slot_once(self, n):
         key = f"{KEY_PREFIX}:{self.key}"
         day = today()
         for _ in range(2):
@@ -200,7 +216,7 @@ class DatabaseLimiter(Limiter):
                     tat = RateLimitBucket.objects.values_list("tat", flat=True).get(
                         key=key
                     )
-                    return max(0.0, tat - n * self.interval - now)
+                    return tat - n * self.interval
                 if RateLimitBucket.objects.filter(key=key).exists():
                     return None  # over the daily cap
             # The first booking of this key: make its row, then book.

@@ -65,7 +65,10 @@ class Sent:
 class RunChannels:
     """The channels of one run, each built, checked and opened once."""
 
-    def __init__(self):
+    def __init__(self, probe_first=True):
+        #: Whether a channel whose breaker tripped in an earlier run starts
+        #: by sending one probe (a cron run) or as usual ("send now").
+        self.probe_first = probe_first
         self.channels = {}
         #: module name -> the settings (or the configuration error) missing.
         self.not_configured = {}
@@ -144,7 +147,11 @@ class RunChannels:
 
     def gate(self, module_name, channel):
         trips = (self.trips or {}).get(module_name, 0)
-        breaker = Breaker(conf.breaker_threshold(channel.settings), probing=trips > 0)
+        breaker = Breaker(
+            conf.breaker_threshold(channel.settings),
+            probing=trips > 0 and self.probe_first,
+            backing_off=trips > 0,
+        )
         limiter = limiter_for(
             channel.provider_key or module_name,
             channel.setting("rate_limit"),

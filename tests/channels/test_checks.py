@@ -107,3 +107,37 @@ def test_checks_pass_before_migrate(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
+
+
+def test_breaker_and_rate_limit_settings(settings):
+    settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = -1
+    settings.NOTIFICATION_SYSTEM_BREAKER_BACKOFF = "30s"
+    settings.NOTIFICATION_SYSTEM_RATE_LIMIT_CACHE = "no-such-cache"
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "twilio_sms": {"rate_limit": 0, "daily_limit": 2.5, "breaker_threshold": True},
+    }
+    errors = check_settings_shape()
+    assert set(ids(errors)) == {"notify_admin.E060"}
+    text = "\n".join(error.msg for error in errors)
+    for name in (
+        "NOTIFICATION_SYSTEM_BREAKER_THRESHOLD",
+        "NOTIFICATION_SYSTEM_BREAKER_BACKOFF ",
+        "NOTIFICATION_SYSTEM_RATE_LIMIT_CACHE",
+        'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"]',
+        'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["daily_limit"]',
+        'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["breaker_threshold"]',
+    ):
+        assert name in text
+    assert len(errors) == 6
+
+
+def test_good_breaker_and_rate_limit_settings_pass(settings):
+    settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 0
+    settings.NOTIFICATION_SYSTEM_BREAKER_BACKOFF = 5
+    settings.NOTIFICATION_SYSTEM_BREAKER_BACKOFF_MAX = 60.0
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        **settings.NOTIFICATION_SYSTEM_TARGETS,
+        "email": {"rate_limit": 0.5, "daily_limit": 1000, "breaker_threshold": 3},
+    }
+    assert check_settings_shape() == []

@@ -139,7 +139,7 @@ def test_connection_refused_is_retried_then_fails(fake_twilio, due_sms):
 
 # The database's rate-limit bucket is booked on a connection of its own:
 # the test's own transaction would lock it out on SQLite.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rate_limit_setting_spaces_requests(fake_twilio, due_sms, settings):
     settings.NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["rate_limit"] = 1000
     for number in NUMBERS:

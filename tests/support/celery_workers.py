@@ -42,3 +42,65 @@ def delivered():
 
 def celery_runs():
     return DeliveryRun.objects.filter(source="celery")
+
+
+def start_workers(env, logs, names=("w1", "w2"), concurrency=2):
+    """``celery worker`` processes (prefork) on the tests' Celery app, each
+    logging to ``logs/<name>.log``; returns them once each says it is ready."""
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT
+
+    started = []
+    for name in names:
+        log = open(logs / f"{name}.log", "w")  # noqa: SIM115
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.celery_app",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append((process, logs / f"{name}.log"))
+    deadline = time.monotonic() + 90
+    for process, log in started:
+        while " ready." not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert " ready." in log.read_text(), log.read_text()[-3000:]
+    return [process for process, _log in started]
+
+
+def stop_workers(processes):
+    import os
+    import signal
+    import subprocess
+
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

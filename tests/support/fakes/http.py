@@ -44,6 +44,8 @@ class FakeHTTPServer:
         self.held = threading.Event()
         self.messages = []
         self.requests = 0
+        #: When each request arrived (time.time()), for rate measurements.
+        self.arrivals = []
         self.connections = 0
         self.lock = threading.Lock()
         self._server = None
@@ -83,6 +85,7 @@ class FakeHTTPServer:
         with self.lock:
             self.messages.clear()
             self.requests = 0
+            self.arrivals = []
             self.connections = 0
         self.fail_status = None
         self.retry_after = None
@@ -137,6 +140,8 @@ class FakeHTTPServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                with fake.lock:
+                    fake.arrivals.append(time.time())
                 if fake.hold is not None:
                     fake.held.set()
                     fake.hold.wait(60)
