@@ -61,6 +61,7 @@ class NotificationTargetAdmin(GuardedActionsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A new target has no sending state yet.
         return super().get_readonly_fields(request, obj) if obj is not None else []
+
     search_fields = ["name", "notification_module_name"]
     actions = TARGET_ACTIONS
 
