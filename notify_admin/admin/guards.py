@@ -10,6 +10,9 @@
   the rest (its confirmation page re-posts the rest only); with nothing
   left, or none of the rows still there, nothing is done and a message says
   why. Django would let the database raise (a 500).
+- a NUL byte in a changelist's query string is a bad link (back to the list,
+  as Django does for an unknown lookup), and searches the autocomplete view
+  with one find nothing: PostgreSQL refuses NUL in any text it is sent.
 
 ``GuardedActionsMixin`` also draws foreign keys with widgets that ignore
 invalid submitted values (:mod:`.safe_widgets`).
@@ -17,6 +20,7 @@ invalid submitted values (:mod:`.safe_widgets`).
 
 from django.contrib import messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.utils.inspect import get_func_args
@@ -77,6 +81,28 @@ class GuardedActionsMixin(SafeWidgetsMixin):
     def response_action(self, request, queryset, **kwargs):
         refused = clean_selection(self, request, queryset)
         return refused or super().response_action(request, queryset, **kwargs)
+
+    def get_changelist_instance(self, request):
+        # A NUL byte in a filter or the search (PostgreSQL refuses it in any
+        # text it is sent) is a bad link, as Django treats an unknown lookup:
+        # back to the list without its parameters.
+        if has_nul(request.GET):
+            raise IncorrectLookupParameters("NUL byte in the query string")
+        return super().get_changelist_instance(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist is guarded above; this is for the autocomplete view.
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def has_nul(query):
+    """Whether a QueryDict holds a NUL byte in any name or value."""
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for name, values in query.lists()
+    )
 
 
 def guard_actions(model_admin, request, available, action_location=None):

@@ -60,4 +60,6 @@ class NotificationSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
+        if "\x00" in search_term:  # PostgreSQL refuses NUL in text
+            return queryset.none(), False
         return search_notifications(queryset, search_term), False

@@ -121,3 +121,14 @@ def test_the_admin_site_is_walked_whole():
         if model._meta.app_label == "notify_admin"
     }
     assert registered <= set(MODELS)
+
+
+def test_a_nul_byte_in_a_link_is_a_bad_link(admin_client, walk_world):
+    """PostgreSQL refuses NUL in any text: the changelist treats it as Django
+    treats an unknown lookup, back to the list without the parameters."""
+    for model, _model_admin in walked_model_admins():
+        url = admin_url(model, "changelist")
+        for query in ({"q": "a\x00b"}, {"a\x00b": "1"}, {"o": "1\x00"}):
+            response = admin_client.get(url, query)
+            assert response.status_code == 302, (url, query)
+            assert response.url == f"{url}?e=1"

@@ -196,7 +196,9 @@ def test_retention_frees_the_key(make_user, make_record, settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the migrations' rows (targets, content types) are put
+# back after the flush, as the other transactional tests expect.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_creates_with_one_key_make_one_row(make_user, make_record):
     """Eight threads, each on its own PostgreSQL connection, all past the
     look-up (none sees a row) before any inserts: the unique index lets one

@@ -308,10 +308,11 @@ class Walk:
         with transaction.atomic():
             with CaptureQueriesContext(connection) as captured:
                 response = getattr(self.client, method)(url, data)
+            statements = [q["sql"] or "" for q in captured.captured_queries]
             writes = [
-                q["sql"][:160]
-                for q in captured.captured_queries
-                if WRITE.match(q["sql"]) and not SESSION_TABLE.search(q["sql"])
+                sql[:160]
+                for sql in statements
+                if WRITE.match(sql) and not SESSION_TABLE.search(sql)
             ]
             transaction.set_rollback(True)
         self.requests += 1
