@@ -208,21 +208,20 @@ class DatabaseLimiter(Limiter):
     def book_slot_once(self, n):
         key = f"{KEY_PREFIX}:{self.key}"
         day = today()
-        for _ in range(2):
+        for attempt in range(2):
             with transaction.atomic():
-                now = time.time()
-                booked = self.book(key, now, day, n)
-                if booked:
+                if self.book(key, time.time(), day, n):
                     tat = RateLimitBucket.objects.values_list("tat", flat=True).get(
                         key=key
                     )
                     return tat - n * self.interval
-                if RateLimitBucket.objects.filter(key=key).exists():
-                    return None  # over the daily cap
-            # The first booking of this key: make its row, then book.
-            with transaction.atomic():
+            if attempt == 0:
+                # No row yet (the first booking of this key, or another
+                # process is making it), or over the daily cap: make sure
+                # the row exists, then book again.
                 RateLimitBucket.objects.get_or_create(key=key)
-        raise RuntimeError(f"Could not book a slot in the rate limit {key!r}.")
+        # The row exists and its day's count refused the booking.
+        return None
 
     def book(self, key, now, day, n):
         rows = RateLimitBucket.objects.filter(key=key)

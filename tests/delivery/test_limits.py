@@ -35,14 +35,15 @@ def limiter(store, rate=None, daily=None, key="test"):
     return found
 
 
-def most_in_a_window(times, width):
-    """The most of ``times`` (sorted) within any ``width`` seconds."""
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= width:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
+def assert_never_early(times, started, rate):
+    """The i-th of ``times`` (sorted) is no sooner than ``started + i / rate``
+    (2 ms for the clocks' reading)."""
+    early = [
+        (i, round(at - started, 4))
+        for i, at in enumerate(times)
+        if at - started < i / rate - 0.002
+    ]
+    assert not early, f"sent before their slot: {early[:5]}"
 
 
 def test_no_rate_and_no_cap_is_no_limiter():
@@ -96,10 +97,9 @@ def test_limiters_of_many_workers_share_one_bucket(store, is_postgres):
             bucket.close()
     slots.sort()
     assert len(slots) == 100
-    # Slots are disjoint: at most 10 (+ the edges) in any 50 ms, and the last
-    # one 99 intervals after the first booking.
-    assert most_in_a_window(slots, 0.05) <= 0.05 * rate + 2
-    assert slots[-1] - started >= 99 / rate - 0.005
+    # Slots are disjoint: the i-th is never sooner than i intervals after the
+    # first booking (a thread that got its answer late only makes it later).
+    assert_never_early(slots, started, rate)
 
 
 def test_a_daily_cap_refuses_what_goes_over_and_resets_the_next_day(store, monkeypatch):
@@ -145,11 +145,11 @@ def test_a_run_sends_at_the_rate(store, limited_sms, fake_twilio, settings):
     assert deliver_due().delivered == 30
     arrivals = sorted(fake_twilio.arrivals)
     assert len(arrivals) == 30
-    # 16 requests in flight, yet none before its slot: the 30th 29 slots of
-    # 25 ms after the first, and in any half second at most the limit's 20
-    # and the issue's 10% (a request late on a busy machine bunches up).
-    assert arrivals[-1] - started >= 29 / 40
-    assert most_in_a_window(arrivals, 0.5) <= 22
+    # 16 requests in flight, yet none before its slot: the i-th no sooner
+    # than i slots of 25 ms after the run began (a request held up on a busy
+    # machine arrives later than its slot, never sooner). The busiest second
+    # of many senders is measured by tests/operations/test_shared_rate_limit.
+    assert_never_early(arrivals, started, 40)
 
 
 def test_the_daily_cap_holds_the_rest_until_midnight(
