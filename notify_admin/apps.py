@@ -17,10 +17,12 @@ class NotifyAdminConfig(AppConfig):
         from .consent import snapshot as consent_snapshot
         from .feedback import checks as feedback_checks
         from .feedback import email as feedback_email
+        from .jobs import checks as job_checks
         from .rendering import hook_check
 
         feedback_checks.register()
         consent_checks.register()
+        job_checks.register()
         consent_snapshot.connect()
         hook_check.register()
         feedback_email.connect()

@@ -24,6 +24,14 @@ BEAT_SCHEDULE = {
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60},
     },
+    # Send jobs: creates large jobs left to the background (or whose worker
+    # died), moves jobs on (scheduled, sending, finished) and deletes the
+    # files of jobs never started: process_send_jobs, cron's other minute.
+    "notify-admin-process-send-jobs": {
+        "task": "notify_admin.process_send_jobs",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Retention, once a day at a quiet hour.
     "notify-admin-purge": {
         "task": "notify_admin.purge",

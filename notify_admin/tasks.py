@@ -101,3 +101,24 @@ def purge_task(days=None):
     """``purge_notifications`` with the NOTIFICATION_SYSTEM_PURGE_AFTER_DAYS default."""
     result = purge(days)
     return {key: value for key, value in result.as_dict().items() if key != "cutoff"}
+
+
+@shared_task(name="notify_admin.create_send_job", **COMMON, **DATABASE_RETRY)
+def create_send_job(job_id):
+    """Create a large send job's notifications (what ``process_send_jobs``
+    does for it); a no-op when another worker or cron has the job."""
+    from .jobs.process import create_job
+    from .models import SendJob
+
+    job = SendJob.objects.filter(pk=job_id, state=SendJob.CREATING).first()
+    if job is None:
+        return None
+    return create_job(job)
+
+
+@shared_task(name="notify_admin.process_send_jobs", **COMMON, **DATABASE_RETRY)
+def process_send_jobs_task():
+    """``process_send_jobs`` in a worker (beat may run it every minute)."""
+    from .jobs.process import process_send_jobs
+
+    return process_send_jobs().as_dict()

@@ -6,6 +6,7 @@ from .delivery_run import DeliveryRunAdmin
 from .notification import NotificationAdmin
 from .opt_out import NotificationOptOutAdmin
 from .preference import NotificationPreferenceAdmin
+from .send_job import SendJobAdmin
 from .target import NotificationTargetAdmin
 from .target_user_record import TargetUserRecordAdmin
 from .template import NotificationTemplateAdmin
@@ -21,6 +22,7 @@ __all__ = [
     "ConsentChangeAdmin",
     "InboundMessageAdmin",
     "RecipientSettingsAdmin",
+    "SendJobAdmin",
     "DeliveryRunAdmin",
     "NotificationCategoryAdmin",
     "NotificationPreferenceAdmin",

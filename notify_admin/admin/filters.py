@@ -285,3 +285,34 @@ def datetime_range_filter(title):
             "default_end": None,
         },
     )
+
+
+class SendJobFilter(admin.SimpleListFilter):
+    """``?send_job=<id>``: the notifications one send job created (the links
+    of the job's page, each status of it with the status filter beside).
+    Shown in the sidebar only when set, naming the job and its file."""
+
+    title = _("send job")
+    parameter_name = "send_job"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not value.isdigit() or len(value) > 18:
+            return []
+        from ..models import SendJob
+
+        name = (
+            SendJob.objects.filter(pk=int(value))
+            .values_list("file_name", flat=True)
+            .first()
+        )
+        label = _("Job %(job)s") % {"job": value}
+        return [(value, f"{label} · {name}" if name else label)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit() or len(value) > 18:
+            raise IncorrectLookupParameters(_("A send job is named by its number."))
+        return queryset.filter(send_job_id=int(value))

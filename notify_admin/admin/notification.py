@@ -24,6 +24,7 @@ from .filters import (
     DueFilter,
     OptedOutFilter,
     RunFilter,
+    SendJobFilter,
     StatusFilter,
     UserFilter,
     datetime_range_filter,
@@ -110,6 +111,7 @@ class NotificationAdmin(
         DeferredFilter,
         "category",
         RunFilter,
+        SendJobFilter,
     ]
     list_select_related = ["user_target__user", "user_target__target", "cancelled_by"]
     autocomplete_fields = ["user_target"]

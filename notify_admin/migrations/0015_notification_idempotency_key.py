@@ -9,10 +9,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # 0011_consent_data in the brief; after i22e (pauses, rate limits) was
-    # merged into this branch, after its leaf, so that the graph has one.
+    # 0011_consent_data in the brief; after main (with i22e's 0014 and 0017
+    # and i24's 0016) was merged into this branch, after its leaf.
     dependencies = [
-        ("notify_admin", "0017_rate_limit_bucket"),
+        ("notify_admin", "0016_send_jobs"),
     ]
 
     operations = [

@@ -11,6 +11,7 @@ from .preference import NotificationPreference
 from .provider_event import ProviderEvent
 from .rate_limit_bucket import RateLimitBucket
 from .recipient_settings import RecipientSettings
+from .send_job import SendJob, SendJobChunk
 from .target import NotificationTarget
 from .target_backoff import TargetBackoff
 from .target_pause import TargetPause
@@ -37,6 +38,8 @@ __all__ = [
     "RecipientSettings",
     "TargetBackoff",
     "TargetPause",
+    "SendJob",
+    "SendJobChunk",
     "TargetUserRecord",
     "UserInNotificationTarget",
 ]

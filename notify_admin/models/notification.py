@@ -178,6 +178,16 @@ class Notification(models.Model):
             "instead of a new one."
         ),
     )
+    # The send job (a checked file of recipients) that created the row.
+    send_job = models.ForeignKey(
+        "notify_admin.SendJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="notifications",
+        verbose_name=_("send job"),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -168,6 +168,11 @@ def test_a_pool_process_killed_mid_task_loses_nothing(app, workers, sms_server):
     time.sleep(LEASE + 0.5)
     app.send_task("notify_admin.deliver_due", kwargs={"batch_size": batch})
     assert wait_for(lambda: delivered() == 400)
+    # The last run records its end after its last send: wait for it, so no
+    # worker still writes while the test's database is flushed.
+    assert wait_for(
+        lambda: not celery_runs().filter(finished_at=None).exclude(pk=victim.pk)
+    )
     received = sms_server.received("to")
     assert set(received) == expected
     sent_twice = sum(count - 1 for count in received.values())

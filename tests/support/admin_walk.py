@@ -439,7 +439,12 @@ def _template(world):
         key="walk", name="Walk", example_personalisation={"code": "1234"}
     )
     template.save_content(
-        {"title": "Code ((code))", "body": "Your code is ((code))"}, "en"
+        {
+            "email_subject": "Code ((code))",
+            "email_text": "Your code is ((code))",
+            "sms_text": "Your code is ((code))",
+        },
+        "en",
     )
     return template
 
@@ -504,6 +509,23 @@ def _category(world):
     return NotificationCategory.objects.create(key="walk", name="Walk")
 
 
+def _send_job(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from notify_admin import jobs
+    from notify_admin.models import NotificationTemplate
+
+    template = world[NotificationTemplate]
+    data = f"user,code\r\n{world['user'].username},1234\r\n".encode()
+
+    def upload():
+        return SimpleUploadedFile("walk.csv", data, "text/csv")
+
+    check = jobs.check_file(upload(), template)
+    assert check.ok, [str(problem) for problem in check.errors]
+    return jobs.prepare_job(check, upload(), template=template, by=world["user"])
+
+
 #: How to make one object of each walked model (by ``app_label.ModelName``),
 #: from the world made so far. A model registered later needs a line here;
 #: until then the fuzz test fails and names it.
@@ -520,6 +542,7 @@ FACTORIES = {
     "notify_admin.RecipientSettings": _recipient_settings,
     "notify_admin.InboundMessage": _inbound,
     "notify_admin.NotificationTemplate": _template,
+    "notify_admin.SendJob": _send_job,
 }
 
 

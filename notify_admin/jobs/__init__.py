@@ -1,0 +1,86 @@
+"""Send jobs: a file of recipients checked row by row, then sent as one job.
+
+The public API (the admin and the ``send_job`` command use only this):
+
+``check_file(uploaded_file, template, *, language=None) -> JobCheck``
+    Read and check every row (nothing is written). ``JobCheck.errors`` is a
+    list of :class:`JobProblem` ``(line, column, message)`` in GOV.UK
+    Notify's order; ``.ok``, ``.row_count``, ``.skipped`` (opted-out users),
+    ``.totals`` ({target name: notifications}), ``.preview(limit=5)``,
+    ``.sha256``, ``.file_name``, ``.size``, ``.version``.
+``prepare_job(check, uploaded_file, *, template, by, scheduled_for=None)``
+    Save a checked file as a :class:`~notify_admin.models.SendJob` (state
+    ``checked``, or ``awaiting_approval`` above the approval threshold).
+``preview_job(job, limit=5)``
+    The same preview for a saved job: its stored file's first rows rendered
+    from the version it pinned (reads only that far).
+``duplicate_of(job_or_sha, template, within=timedelta(hours=24))``
+    The earlier job of the same file and template, or None.
+``needs_approval(job)`` / ``may_approve(job, user)`` / ``approve(job, user)``
+    The second-person rule (``approve`` raises :class:`ApprovalRefused`;
+    ``may_approve`` returns ``(allowed, reason)`` for showing a button).
+``start(job, *, confirmed_duplicate=False, by=None)``
+    Create the rows now (one transaction, in batches) or hand a large file to
+    the background; raises :class:`DuplicateJob`, :class:`ApprovalRequired`.
+``cancel(job, by)``
+    The job's open rows become cancelled, as the admin's Cancel action does.
+``job_counts(job)``
+    A :class:`JobCounts` (``by_status``, ``by_target``, ``total``, ``open``)
+    in one query; it also moves a finished job to ``finished``.
+``export_rows(job)`` / ``EXPORT_COLUMNS``
+    The job's notifications with their outcome and the provider's reason.
+``process_send_jobs()``
+    What cron runs: background creations, states, retention of files.
+
+States (``SendJob.state``): ``checked`` → (``awaiting_approval`` →
+``checked``) → ``creating`` → ``scheduled`` / ``sending`` → ``finished``;
+``cancelled`` from any state before ``finished``; ``failed`` when the rows
+could not be created (nothing was), startable again.
+"""
+
+from .approval import SEND_PERMISSION, approve, may_approve, needs_approval
+from .cancel import cancel
+from .check import JobCheck, JobProblem, check_file
+from .counts import JobCounts, job_counts
+from .duplicates import duplicate_of
+from .errors import (
+    ApprovalRefused,
+    ApprovalRequired,
+    DuplicateJob,
+    JobError,
+    JobNotStartable,
+)
+from .export import EXPORT_COLUMNS, export_rows
+from .prepare import prepare_job
+from .preview import PreviewMessage, PreviewRow, preview_job
+from .process import process_send_jobs
+from .rules import LABELS as RULE_LABELS
+from .start import start
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "RULE_LABELS",
+    "SEND_PERMISSION",
+    "ApprovalRefused",
+    "ApprovalRequired",
+    "DuplicateJob",
+    "JobCheck",
+    "JobCounts",
+    "JobError",
+    "JobNotStartable",
+    "JobProblem",
+    "PreviewMessage",
+    "PreviewRow",
+    "approve",
+    "cancel",
+    "check_file",
+    "duplicate_of",
+    "export_rows",
+    "job_counts",
+    "may_approve",
+    "needs_approval",
+    "prepare_job",
+    "preview_job",
+    "process_send_jobs",
+    "start",
+]
