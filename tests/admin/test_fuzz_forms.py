@@ -89,3 +89,20 @@ def test_no_server_error_and_no_write_on_refusal_in_add_and_change_forms(
     assert not walk.failures, walk.report()
     # The walk reached the forms: hostile values were refused.
     assert walk.refusals > 0
+
+
+def test_a_nul_character_in_json_is_a_form_error(admin_client, walk_world):
+    """PostgreSQL's jsonb cannot hold one: found by the walk on PostgreSQL."""
+    from notify_admin.models import NotificationTemplate
+
+    template = walk_world[NotificationTemplate]
+    url = admin_url(NotificationTemplate, "change", template.pk)
+    fields = read_form(admin_client.get(url).content, form_id(NotificationTemplate))
+    data = {name: found.value for name, found in fields.items() if found.value}
+    data["example_personalisation"] = ['{"code": "a\\u0000b"}']
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["example_personalisation"] == ["NUL characters are not allowed."]
+    template.refresh_from_db()
+    assert template.example_personalisation == {"code": "1234"}
