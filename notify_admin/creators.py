@@ -10,17 +10,26 @@ module. :func:`creator_for` gives the original package's per-module creator
 (``create_notification(user, title, body, scheduled_delivery=None,
 retry_time_interval=0, max_retries=3, quiet=False, extra=None)``); an extra
 channel module with a ``create_notification`` of its own keeps it.
+
+:func:`create_once` is ``create_notification`` with the caller's idempotency
+key: one key, one notification, whoever asks again and however often
+(a retried web request, a re-run script). See docs/idempotency.md.
 """
 
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
 
 from .channels.registry import find_module, get_channel
-from .exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
+from .exceptions import (
+    IdempotencyKeyConflict,
+    NotificationsNotCreated,
+    UserHasNoTargetRecords,
+    UserIsOptedOut,
+)
 from .models import (
     Notification,
     NotificationCategory,
@@ -81,6 +90,130 @@ def create_notification(
         extra=extra,
         category=category,
     )
+
+
+def create_once(
+    user,
+    title,
+    body,
+    *,
+    key,
+    target=None,
+    scheduled_delivery=None,
+    retry_time_interval=0,
+    max_retries=3,
+    quiet=False,
+    extra=None,
+    category=None,
+):
+    """Create one notification for ``user`` unless ``key`` already names one.
+
+    Returns ``(notification, created)``: the new row and True, or the row
+    created earlier with ``key`` and False (whatever the other arguments say
+    now: the key is the notification's identity, as a payment API's
+    idempotency key is). Keys are global, chosen by the caller (e.g.
+    ``f"order-{order.pk}-shipped-sms"``), unique while their row exists: once
+    retention deletes the row, the key is free again. Safe under concurrent
+    calls: two callers racing with one key get the same row (the unique
+    index decides, the loser reads the winner's row).
+
+    One key makes one notification, so the arguments must name one address:
+    ``target`` is a NotificationTarget, a target name or one of the user's
+    TargetUserRecords; with several active addresses left, nothing is
+    created and NotificationsNotCreated says so (give a key per target).
+    A key naming another user's notification raises IdempotencyKeyConflict.
+    Otherwise as :func:`create_notification` (``quiet``: ``(None, False)``
+    instead of UserIsOptedOut / UserHasNoTargetRecords /
+    NotificationsNotCreated).
+    """
+    try:
+        key = _checked_key(key)
+        existing = _keyed(key)
+        if existing is not None:
+            return _same_user(existing, user, key), False
+        records = _records_for_once(user, target)
+        category = _resolve_category(category)
+        if len(records) > 1:
+            raise NotificationsNotCreated(
+                f"Notifications could not be created: create_once makes one "
+                f"notification per key, and user {user.pk} has {len(records)} "
+                f"active addresses here ("
+                + ", ".join(sorted({r.target.name for r in records}))
+                + "). Pass target= (a target or one of the user's records), "
+                "with a key per target."
+            )
+        try:
+            created = _create(
+                user,
+                records,
+                title,
+                body,
+                scheduled_delivery=scheduled_delivery,
+                retry_time_interval=retry_time_interval,
+                max_retries=max_retries,
+                extra=extra,
+                category=category,
+                key=key,
+            )
+        except IntegrityError:
+            # Another caller inserted the key since we looked: theirs wins.
+            existing = _keyed(key)
+            if existing is None:
+                raise
+            return _same_user(existing, user, key), False
+        return created[0], True
+    except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated) as err:
+        if quiet and not isinstance(err, IdempotencyKeyConflict):
+            return None, False
+        raise
+
+
+def _checked_key(key):
+    from .models.notification import IDEMPOTENCY_KEY_MAX_LENGTH
+
+    if not isinstance(key, str) or not key.strip():
+        raise NotificationsNotCreated(
+            "Notifications could not be created: the idempotency key must be "
+            f"a non-empty string, not {key!r:.60}."
+        )
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or "\x00" in key:
+        raise NotificationsNotCreated(
+            "Notifications could not be created: the idempotency key must be "
+            f"at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters, without NUL."
+        )
+    return key
+
+
+def _keyed(key):
+    return (
+        Notification.objects.filter(idempotency_key=key)
+        .select_related("user_target")
+        .first()
+    )
+
+
+def _same_user(existing, user, key):
+    if existing.user_target.user_id != user.pk:
+        raise IdempotencyKeyConflict(
+            f"Notifications could not be created: the idempotency key {key!r:.80} "
+            f"names a notification of another user."
+        )
+    return existing
+
+
+def _records_for_once(user, target):
+    if isinstance(target, TargetUserRecord):
+        if target.user_id != user.pk or not target.active:
+            raise UserHasNoTargetRecords(
+                f"Record {target.pk} is not an active address of user {user.pk}."
+            )
+        return [target]
+    records = TargetUserRecord.objects.filter(user=user, active=True).select_related(
+        "target"
+    )
+    if target is not None:
+        records = records.filter(target=_resolve_target(target))
+    return list(records)
 
 
 def _resolve_category(category):
@@ -171,6 +304,7 @@ def _create(
     quiet=False,
     extra=None,
     category=None,
+    key=None,
 ):
     try:
         if NotificationOptOut.objects.filter(user=user, active=True).exists():
@@ -188,6 +322,7 @@ def _create(
             retry_time_interval=retry_time_interval,
             max_retries=max_retries,
             category=category,
+            key=key,
         )
     except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated):
         if quiet:
@@ -206,14 +341,16 @@ def _extra_dict(extra):
     return dict(extra)
 
 
-def _create_rows(records, title, body, *, extra, scheduled_delivery, **fields):
+def _create_rows(
+    records, title, body, *, extra, scheduled_delivery, key=None, **fields
+):
     created = []
     try:
         with transaction.atomic():
             for record in records:
                 created.append(
                     _get_or_create(
-                        record, title, body, extra, scheduled_delivery, fields
+                        record, title, body, extra, scheduled_delivery, fields, key
                     )
                 )
     except (ValidationError, ValueError, LookupError, TemplateDoesNotExist) as err:
@@ -223,7 +360,7 @@ def _create_rows(records, title, body, *, extra, scheduled_delivery, **fields):
     return created
 
 
-def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
+def _get_or_create(record, title, body, extra, scheduled_delivery, fields, key=None):
     body = body or _rendered_body(record, title, extra)
     notification = Notification(
         user_target=record,
@@ -231,6 +368,7 @@ def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
         body=body,
         extra=extra,
         scheduled_delivery=scheduled_delivery or timezone.now(),
+        idempotency_key=key,
         **fields,
     )
     # Before any query: a value the database cannot hold (a title over the
@@ -238,6 +376,11 @@ def _get_or_create(record, title, body, extra, scheduled_delivery, fields):
     # naming the field, not a DataError or IntegrityError from the database.
     notification.clean_fields(exclude=["user_target"])
     notification.clean_values()
+    if key is not None:
+        # The key is the row's identity (create_once looked it up): no
+        # matching by content, the unique index settles a race.
+        notification.save(force_insert=True)
+        return notification
     same = Notification.objects.filter(
         user_target=record, title=title, body=body, category=fields.get("category")
     )

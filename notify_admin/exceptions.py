@@ -23,6 +23,11 @@ class NotificationsNotCreated(NotificationSystemError):
     """A creator was asked for notifications and none could be created."""
 
 
+class IdempotencyKeyConflict(NotificationsNotCreated):
+    """``create_once`` was given a key that names another user's notification
+    (keys are global: one key, one notification)."""
+
+
 class UnknownChannel(NotificationSystemError, LookupError):
     """A ``notification_module_name`` resolves to no channel.
 

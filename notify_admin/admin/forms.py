@@ -2,6 +2,7 @@
 the JSON field every ``extra`` goes through."""
 
 import datetime
+import json
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -22,13 +23,24 @@ class BoundedJSONField(forms.JSONField):
     Python's JSON parser raises RecursionError (not a JSONDecodeError) on
     input nested a few thousand levels deep; Django's field would let it
     through as a server error, both when cleaning and when showing the form
-    again with its errors.
+    again with its errors. It also refuses a NUL character anywhere in the
+    value (``"\\u0000"``): PostgreSQL's jsonb cannot hold one, and saving it
+    would be a server error.
     """
 
     def to_python(self, value):
         if isinstance(value, str) and not self.disabled:
             validate_json_depth(value)
         return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values and "\\u0000" in json.dumps(
+            value, cls=self.encoder
+        ):
+            raise ValidationError(
+                _("NUL characters are not allowed."), code="null_characters"
+            )
 
     def bound_data(self, data, initial):
         if isinstance(data, str) and not self.disabled:

@@ -3,20 +3,32 @@
 - ``guard_actions``: a POST naming an action the user may not run is a 403.
   Django itself drops such an action silently ("No action selected"), which
   hides tampered forms and scripts that lost a permission.
-- ``refuse_bad_selection``: a posted selection that is not a list of primary
-  keys (``abc``, ``-1`` on a UUID table, ``1 OR 1=1``, an integer too large
-  for the column) gets a message and changes nothing; Django would let the
-  database raise (a 500).
+- ``clean_selection``: the posted selection is parsed before the action
+  sees it. Values that are not primary keys the table could hold (``abc``,
+  ``-1`` on a UUID table, ``1 OR 1=1``, an integer too large for the column,
+  NUL bytes) are dropped with a warning naming them, and the action runs on
+  the rest (its confirmation page re-posts the rest only); with nothing
+  left, or none of the rows still there, nothing is done and a message says
+  why. Django would let the database raise (a 500).
+- a NUL byte in a changelist's query string is a bad link (back to the list,
+  as Django does for an unknown lookup), and searches the autocomplete view
+  with one find nothing: PostgreSQL refuses NUL in any text it is sent.
+
+``GuardedActionsMixin`` also draws foreign keys with widgets that ignore
+invalid submitted values (:mod:`.safe_widgets`).
 """
 
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, router
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.utils.inspect import get_func_args
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from .keys import invalid_values
+from .safe_widgets import SafeWidgetsMixin
 
 SEND_PERMISSION = "notify_admin.send_notification"
 
@@ -55,10 +67,11 @@ def declared_actions(get_actions, request, action_location=None):
     return get_actions(request) if action_location.name == "CHANGE_LIST" else {}
 
 
-class GuardedActionsMixin:
+class GuardedActionsMixin(SafeWidgetsMixin):
     """A ModelAdmin's actions, each shown only to those allowed to run it; a
-    forged POST of one that is hidden from the user gets a 403, a forged
-    selection a message."""
+    forged POST of one that is hidden from the user gets a 403, forged
+    values in a selection a message; foreign-key widgets that show the form
+    again whatever was posted."""
 
     def get_actions(self, request, action_location=None):
         available = declared_actions(super().get_actions, request, action_location)
@@ -66,8 +79,30 @@ class GuardedActionsMixin:
 
     # **kwargs: Django 6.1 passes the action's location (action_location).
     def response_action(self, request, queryset, **kwargs):
-        refused = refuse_bad_selection(self, request, queryset)
+        refused = clean_selection(self, request, queryset)
         return refused or super().response_action(request, queryset, **kwargs)
+
+    def get_changelist_instance(self, request):
+        # A NUL byte in a filter or the search (PostgreSQL refuses it in any
+        # text it is sent) is a bad link, as Django treats an unknown lookup:
+        # back to the list without its parameters.
+        if has_nul(request.GET):
+            raise IncorrectLookupParameters("NUL byte in the query string")
+        return super().get_changelist_instance(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist is guarded above; this is for the autocomplete view.
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def has_nul(query):
+    """Whether a QueryDict holds a NUL byte in any name or value."""
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for name, values in query.lists()
+    )
 
 
 def guard_actions(model_admin, request, available, action_location=None):
@@ -92,52 +127,67 @@ def guard_actions(model_admin, request, available, action_location=None):
 
 def bad_primary_keys(model, values):
     """The posted values that are not primary keys ``model`` could have."""
-    pk = model._meta.pk
-    connection = connections[router.db_for_read(model)]
-    internal_type = pk.get_internal_type()
-    low, high = (
-        connection.ops.integer_field_range(internal_type)
-        if internal_type in connection.ops.integer_field_ranges
-        else (None, None)
-    )
-    bad = []
-    for value in values:
-        try:
-            key = pk.get_prep_value(pk.to_python(value))
-        except (ValidationError, ValueError, TypeError, OverflowError):
-            bad.append(value)
-            continue
-        if isinstance(key, int) and not (
-            (low is None or key >= low) and (high is None or key <= high)
-        ):
-            bad.append(value)
-    return bad
+    return invalid_values(model._meta.pk, values, model=model)
 
 
-def refuse_bad_selection(model_admin, request, queryset):
-    """A redirect back with an error message when the posted selection holds
-    values that are not primary keys, or names no row that still exists;
-    None when the action may run."""
+def clean_selection(model_admin, request, queryset):
+    """Drop the posted selection's values that are not primary keys (with a
+    warning naming them); a redirect back with an error message when
+    nothing is left to act on, else None (the action may run, on what is
+    left: ``request.POST`` then holds the valid values only)."""
     if request.method != "POST" or "index" not in request.POST:
         return None
     selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
     bad = bad_primary_keys(model_admin.model, selected)
+    across = request.POST.get("select_across") not in (None, "", "0")
     if bad:
-        message = ngettext(
-            "Nothing was done: %(values)s is not a valid selection.",
-            "Nothing was done: %(values)s are not a valid selection.",
-            len(bad),
-        ) % {"values": ", ".join(f"“{value[:40]}”" for value in bad[:5])}
-    elif (
-        selected
-        and request.POST.get("select_across") in (None, "", "0")
-        and not queryset.filter(pk__in=selected).exists()
-    ):
-        message = _(
-            "Nothing was done: none of the selected items exists any more "
-            "(or they are outside the current filter)."
+        kept = [value for value in selected if value not in bad]
+        values = ", ".join(f"“{shown(value)}”" for value in bad[:5])
+        if len(bad) > 5:
+            values += ", …"
+        if not kept and not across:
+            return refuse(
+                model_admin,
+                request,
+                ngettext(
+                    "Nothing was done: %(values)s is not a valid selection.",
+                    "Nothing was done: %(values)s are not a valid selection.",
+                    len(bad),
+                )
+                % {"values": values},
+            )
+        model_admin.message_user(
+            request,
+            ngettext(
+                "Ignored %(values)s: not a valid selection.",
+                "Ignored %(values)s: not a valid selection.",
+                len(bad),
+            )
+            % {"values": values},
+            messages.WARNING,
         )
-    else:
-        return None
+        post = request.POST.copy()
+        post.setlist(helpers.ACTION_CHECKBOX_NAME, kept)
+        request.POST = post
+        selected = kept
+    if selected and not across and not queryset.filter(pk__in=selected).exists():
+        return refuse(
+            model_admin,
+            request,
+            _(
+                "Nothing was done: none of the selected items exists any more "
+                "(or they are outside the current filter)."
+            ),
+        )
+    return None
+
+
+def shown(value):
+    """A posted value as a message may quote it: short, no control characters."""
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in value[:40])
+    return text + ("…" if len(value) > 40 else "")
+
+
+def refuse(model_admin, request, message):
     model_admin.message_user(request, message, messages.ERROR)
     return HttpResponseRedirect(request.get_full_path())

@@ -119,6 +119,7 @@ class NotificationAdmin(
         "consent_state",
         "preview",
         "template_version_link",
+        "idempotency_key",
         "created",
         "modified",
     ]

@@ -36,9 +36,9 @@ from .compose_template import compose_from_template
 from .guards import (
     action_name,
     can_send,
+    clean_selection,
     declared_actions,
     guard_actions,
-    refuse_bad_selection,
 )
 from .opt_out import (
     can_manage_opt_outs,
@@ -267,10 +267,23 @@ def _guarded_response_action(model_admin):
 
     # **kwargs: Django 6.1 passes the action's location (action_location).
     def response_action(request, queryset, **kwargs):
-        refused = refuse_bad_selection(model_admin, request, queryset)
+        refused = clean_selection(model_admin, request, queryset)
         return refused or original(request, queryset, **kwargs)
 
     return response_action
+
+
+def _guarded_search(model_admin):
+    original = model_admin.get_search_results
+
+    # notify_admin's user pickers (autocomplete) search the user admin: a NUL
+    # byte in the term finds nothing (PostgreSQL refuses NUL in any text).
+    def get_search_results(request, queryset, search_term):
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return original(request, queryset, search_term)
+
+    return get_search_results
 
 
 def extend_user_admin(site=None):
@@ -300,6 +313,7 @@ def extend_user_admin(site=None):
     # the user may not run, as on notify_admin's own changelists.
     model_admin.get_actions = _guarded_get_actions(model_admin)
     model_admin.response_action = _guarded_response_action(model_admin)
+    model_admin.get_search_results = _guarded_search(model_admin)
     # The category x channel grid under the addresses is saved with the user.
     model_admin.save_related = saving_preferences(model_admin)
     model_admin._notify_admin_extended = True

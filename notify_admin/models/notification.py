@@ -14,6 +14,9 @@ from .notification_queryset import NotificationQuerySet
 from .opt_out import NotificationOptOut
 from .target_user_record import TargetUserRecord
 
+#: The longest idempotency key (a UUID, a hash or "order-1234-shipped" fit).
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
 
 class Notification(models.Model):
     """A message to one user through one of their target user records."""
@@ -161,6 +164,20 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("template version"),
     )
+    # The caller's key for "create this once" (``creators.create_once``):
+    # unique over the whole table while the row exists (retention deleting
+    # the row frees the key); null for rows created without one.
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The creator's key: creating again with it returned this row "
+            "instead of a new one."
+        ),
+    )
     # The send job (a checked file of recipients) that created the row.
     send_job = models.ForeignKey(
         "notify_admin.SendJob",
@@ -200,6 +217,14 @@ class Notification(models.Model):
             models.Index(
                 fields=["attempted_delivery", "status"],
                 name="notify_admin_attempted_idx",
+            ),
+        ]
+        constraints = [
+            # A partial unique index: also the admin's exact search by key.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="notify_admin_idempotency_key_uniq",
             ),
         ]
         permissions = [
@@ -258,7 +283,7 @@ class Notification(models.Model):
         object, and NUL characters (PostgreSQL refuses them in text and
         JSON; SQLite would store them)."""
         errors = {}
-        for name in ("title", "body"):
+        for name in ("title", "body", "idempotency_key"):
             if "\x00" in (getattr(self, name) or ""):
                 errors[name] = _("NUL characters are not allowed.")
         if not isinstance(self.extra, dict):

@@ -1,4 +1,11 @@
-"""The health figures: a fixed three queries, whatever the row counts."""
+"""The health figures: a fixed four queries, whatever the row counts.
+
+Paused targets are listed (``paused_targets``); one a run paused by itself
+(the provider refused the credentials, the channel is not configured) is a
+problem (503) until staff resume it: its notifications wait meanwhile. A
+pause staff made is listed and is no problem of itself (a forgotten one
+shows as due notifications growing old, ``due_age``).
+"""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -8,7 +15,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from .. import conf
-from ..models import DeliveryAttempt, DeliveryRun, Notification
+from ..models import DeliveryAttempt, DeliveryRun, Notification, TargetPause
 
 FAILED_OUTCOMES = (
     Notification.DELIVERY_FAILURE,
@@ -24,6 +31,7 @@ class Health:
     oldest_due_age: float | None = None
     last_run_age: float | None = None
     failures_last_hour: dict = field(default_factory=dict)
+    paused_targets: list = field(default_factory=list)
     problems: list = field(default_factory=list)
 
     @property
@@ -38,6 +46,7 @@ class Health:
             "oldest_due_age_seconds": _round(self.oldest_due_age),
             "last_run_age_seconds": _round(self.last_run_age),
             "failures_last_hour": self.failures_last_hour,
+            "paused_targets": self.paused_targets,
             "problems": self.problems,
         }
 
@@ -64,6 +73,17 @@ def collect(now=None):
             .order_by()
         )
         health.failures_last_hour = dict(failures)
+        health.paused_targets = [
+            {
+                "target": name,
+                "source": source,
+                "reason": reason,
+                "since": since.isoformat(),
+            }
+            for name, source, reason, since in TargetPause.objects.order_by(
+                "target__name"
+            ).values_list("target__name", "source", "reason", "paused_at")
+        ]
     except DatabaseError as err:
         health.database = False
         health.problems.append(f"database unreachable: {type(err).__name__}")
@@ -78,6 +98,12 @@ def collect(now=None):
 
 
 def judge(health, limits):
+    for pause in health.paused_targets:
+        if pause["source"] != TargetPause.STAFF:
+            health.problems.append(
+                f"target {pause['target']} paused by a run ({pause['source']}): "
+                f"{pause['reason'][:200]}"
+            )
     due_limit, run_limit = limits.get("due_age"), limits.get("run_age")
     if due_limit is not None and (health.oldest_due_age or 0) > due_limit:
         health.problems.append(f"a notification has been due for over {due_limit:g} s")

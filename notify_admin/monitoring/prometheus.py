@@ -38,4 +38,12 @@ def render(health):
     )
     for target, count in sorted(health.failures_last_hour.items()):
         failures.labels(target=target).set(count)
+    paused = gauge(
+        "target_paused",
+        "1 for each paused target (source: staff, credentials, configuration).",
+        None,
+        labels=("target", "source"),
+    )
+    for pause in health.paused_targets:
+        paused.labels(target=pause["target"], source=pause["source"]).set(1)
     return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -19,8 +19,16 @@ def notify_admin_dashboard(context):
     # libraries at start-up, and a project that runs notify_admin without
     # django.contrib.admin (a worker, an API) must not import the admin.
     from ..admin.dashboard import dashboard
+    from ..admin.target_pause import pauses_for
 
-    return {"dashboard": dashboard(), "request": request}
+    # Not cached with the figures: a pause shows at once.
+    pauses = pauses_for(request)
+    return {
+        "dashboard": dashboard(),
+        "request": request,
+        "paused": pauses,
+        "paused_ids": {pause.target_id for pause in pauses},
+    }
 
 
 @register.inclusion_tag("admin/notify_admin/index_card.html", takes_context=True)

@@ -110,7 +110,8 @@ def test_query_count_is_fixed(
     for minutes in range(20):
         failed = notify(record, minutes, status=Notification.RETRY)
         DeliveryAttempt.objects.create(notification=failed, outcome=failed.status)
-    with django_assert_num_queries(3):
+    # Due, last run, failures per target, paused targets.
+    with django_assert_num_queries(4):
         client.get(reverse("notify_admin:health"), **AUTH)
 
 
@@ -131,3 +132,42 @@ def test_metrics_in_prometheus_text_format(client, recent_run, make_user, make_r
 
 def test_post_is_refused(client):
     assert client.post(reverse("notify_admin:health"), **AUTH).status_code == 405
+
+
+def test_paused_targets_are_listed_and_a_run_made_pause_is_a_problem(
+    client, recent_run, targets
+):
+    from notify_admin.delivery.pauses import pause_target
+    from notify_admin.models import TargetPause
+
+    pause_target(targets["email"], reason="checking the text")
+    staff_paused = client.get(reverse("notify_admin:health"), **AUTH)
+    assert staff_paused.status_code == 200  # deliberate: listed, not a problem
+    (listed,) = staff_paused.json()["paused_targets"]
+    assert (listed["target"], listed["source"], listed["reason"]) == (
+        targets["email"].name,
+        "staff",
+        "checking the text",
+    )
+    pause_target(
+        targets["twilio"], reason="20003 Authenticate", source=TargetPause.CREDENTIALS
+    )
+    refused = client.get(reverse("notify_admin:health"), **AUTH)
+    assert refused.status_code == 503
+    body = refused.json()
+    assert [p["target"] for p in body["paused_targets"]] == sorted(
+        [targets["email"].name, targets["twilio"].name]
+    )
+    assert body["problems"] == [
+        f"target {targets['twilio'].name} paused by a run (credentials): "
+        "20003 Authenticate"
+    ]
+
+
+def test_paused_targets_in_the_metrics(client, recent_run, targets):
+    pytest.importorskip("prometheus_client", reason="the metrics extra is absent")
+    from notify_admin.delivery.pauses import pause_target
+
+    pause_target(targets["expo"], reason="x")
+    text = client.get(reverse("notify_admin:metrics"), **AUTH).content.decode()
+    assert 'notify_admin_target_paused{source="staff",target="Expo"} 1.0' in text

@@ -109,7 +109,8 @@ def test_the_page_waits_then_follows_the_run(admin_client, django_assert_num_que
     DeliveryRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(), claimed=500, delivered=497
     )
-    with django_assert_num_queries(3):  # session, user, the run
+    # Session, user, the run, the paused targets (the banner).
+    with django_assert_num_queries(4):
         done = admin_client.get(page_url(task_id)).content.decode()
     assert "Finished." in done
     assert 'http-equiv="refresh"' not in done

@@ -23,6 +23,7 @@ SUITE_FILES = (
     "tests/models/test_bad_input.py",
     "tests/admin/test_bad_input.py",
     "tests/admin/test_security_",
+    "tests/admin/test_fuzz_",
     "tests/browser/test_security.py",
     "tests/deploy/test_security_settings.py",
 )
