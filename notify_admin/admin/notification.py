@@ -36,6 +36,7 @@ from .inlines import ReadOnlyInline
 from .notification_actions import NOTIFICATION_ACTIONS
 from .pagination import EstimatedCountPaginator
 from .search import NotificationSearchMixin
+from .send_job_access import job_url
 from .streaming_export import StreamingExportMixin
 from .template import version_link
 
@@ -119,6 +120,7 @@ class NotificationAdmin(
         "consent_state",
         "preview",
         "template_version_link",
+        "send_job_link",
         "idempotency_key",
         "created",
         "modified",
@@ -186,6 +188,14 @@ class NotificationAdmin(
         if obj is None or obj.template_version_id is None:
             return "-"
         return version_link(obj.template_version)
+
+    @admin.display(description=_("send job"))
+    def send_job_link(self, obj):
+        if obj is None or obj.send_job_id is None:
+            return "-"
+        job = obj.send_job
+        url = job_url("change", job, self.admin_site.name)
+        return format_html('<a href="{}">{}</a>', url, str(job))
 
     # --- columns -----------------------------------------------------------
 

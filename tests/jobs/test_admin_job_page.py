@@ -249,3 +249,31 @@ def test_the_job_list_filters_by_state_and_date(client, page_world):
     recent = client.get(url("changelist") + f"?created_at__range__gte={today}")
     assert recent.status_code == 200
     assert [job.pk for job in recent.context["cl"].result_list] == [sent.pk]
+
+
+def hrefs(response):
+    return [
+        attrs["href"]
+        for name, attrs in parse(response.content.decode()).tags
+        if name == "a" and "href" in attrs
+    ]
+
+
+def test_a_notification_page_links_back_to_its_job(client, page_world):
+    job = started_job(page_world, 1)
+    row = Notification.objects.get(send_job=job)
+    client.force_login(page_world["sender"])
+    change = reverse("admin:notify_admin_notification_change", args=[row.pk])
+    response = client.get(change)
+    assert response.status_code == 200
+    assert url("change", job) in hrefs(response)
+    assert escape(str(job)) in response.content.decode()
+    # A notification not made by a job says so, with no link to one.
+    other = Notification.objects.create(
+        user_target=row.user_target, title="Alone", body="x"
+    )
+    response = client.get(
+        reverse("admin:notify_admin_notification_change", args=[other.pk])
+    )
+    assert response.status_code == 200
+    assert url("change", job) not in hrefs(response)
