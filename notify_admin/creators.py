@@ -30,6 +30,7 @@ from .exceptions import (
     UserHasNoTargetRecords,
     UserIsOptedOut,
 )
+from .idempotency import checked_key, keyed, same_user
 from .models import (
     Notification,
     NotificationCategory,
@@ -127,10 +128,10 @@ def create_once(
     NotificationsNotCreated).
     """
     try:
-        key = _checked_key(key)
-        existing = _keyed(key)
+        key = checked_key(key)
+        existing = keyed(key)
         if existing is not None:
-            return _same_user(existing, user, key), False
+            return same_user(existing, user, key), False
         records = _records_for_once(user, target)
         category = _resolve_category(category)
         if len(records) > 1:
@@ -157,48 +158,15 @@ def create_once(
             )
         except IntegrityError:
             # Another caller inserted the key since we looked: theirs wins.
-            existing = _keyed(key)
+            existing = keyed(key)
             if existing is None:
                 raise
-            return _same_user(existing, user, key), False
+            return same_user(existing, user, key), False
         return created[0], True
     except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated) as err:
         if quiet and not isinstance(err, IdempotencyKeyConflict):
             return None, False
         raise
-
-
-def _checked_key(key):
-    from .models.notification import IDEMPOTENCY_KEY_MAX_LENGTH
-
-    if not isinstance(key, str) or not key.strip():
-        raise NotificationsNotCreated(
-            "Notifications could not be created: the idempotency key must be "
-            f"a non-empty string, not {key!r:.60}."
-        )
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or "\x00" in key:
-        raise NotificationsNotCreated(
-            "Notifications could not be created: the idempotency key must be "
-            f"at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters, without NUL."
-        )
-    return key
-
-
-def _keyed(key):
-    return (
-        Notification.objects.filter(idempotency_key=key)
-        .select_related("user_target")
-        .first()
-    )
-
-
-def _same_user(existing, user, key):
-    if existing.user_target.user_id != user.pk:
-        raise IdempotencyKeyConflict(
-            f"Notifications could not be created: the idempotency key {key!r:.80} "
-            f"names a notification of another user."
-        )
-    return existing
 
 
 def _records_for_once(user, target):

@@ -207,7 +207,7 @@ def test_concurrent_creates_with_one_key_make_one_row(make_user, make_record):
     make_record(user, "email")
     threads_count = 8
     barrier = threading.Barrier(threads_count, timeout=20)
-    original = creators._keyed
+    original = creators.keyed
     local = threading.local()
     late_lookups = []
 
@@ -231,7 +231,7 @@ def test_concurrent_creates_with_one_key_make_one_row(make_user, make_record):
         finally:
             connection.close()
 
-    creators._keyed = keyed_after_everyone_looked
+    creators.keyed = keyed_after_everyone_looked
     try:
         threads = [threading.Thread(target=create) for _ in range(threads_count)]
         for thread in threads:
@@ -239,7 +239,7 @@ def test_concurrent_creates_with_one_key_make_one_row(make_user, make_record):
         for thread in threads:
             thread.join(30)
     finally:
-        creators._keyed = original
+        creators.keyed = original
     assert errors == []
     assert sorted(created for _row, created in results) == [False] * 7 + [True]
     assert len({row.pk for row, _created in results}) == 1
