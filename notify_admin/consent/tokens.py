@@ -99,12 +99,15 @@ def read_preferences(token):
     return _user(_loads(token, PREFERENCES_SALT).get("u"))
 
 
-def _url(name, token):
+def _url(name, make_token):
+    """``name``'s public URL with the token ``make_token()`` signs, or None;
+    nothing is signed when there is no public URL (a send without one pays
+    nothing for links it cannot give)."""
     base = public_url()
     if not base:
         return None
     try:
-        return base + reverse(name, args=[token])
+        return base + reverse(name, args=[make_token()])
     except NoReverseMatch:
         return None
 
@@ -112,13 +115,15 @@ def _url(name, token):
 def unsubscribe_url(user_id, category_key, target_id):
     """The public one-click unsubscribe URL, or None without
     NOTIFICATION_SYSTEM_PUBLIC_URL (or notify_admin's URLs)."""
-    return _url(UNSUBSCRIBE_URL, unsubscribe_token(user_id, category_key, target_id))
+    return _url(
+        UNSUBSCRIBE_URL, lambda: unsubscribe_token(user_id, category_key, target_id)
+    )
 
 
 def preferences_url(user):
     """The public URL of ``user``'s preference page (for a message's footer),
     or None without NOTIFICATION_SYSTEM_PUBLIC_URL."""
-    return _url(PREFERENCES_URL, preferences_token(getattr(user, "pk", user)))
+    return _url(PREFERENCES_URL, lambda: preferences_token(getattr(user, "pk", user)))
 
 
 ONE_CLICK = "List-Unsubscribe=One-Click"

@@ -208,11 +208,21 @@ def test_other_methods_are_refused(client, reader, news, targets):
     assert client.put(link(reader, news, targets["email"])).status_code == 405
 
 
-def test_urls_need_the_public_url(settings, reader, news, targets):
+def test_urls_need_the_public_url(settings, reader, news, targets, monkeypatch):
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = ""
+    # Without a public URL nothing is signed: a send pays nothing for links
+    # it cannot give (the engine builds these headers for every email).
+    signed = []
+    real_dumps = signing.dumps
+    monkeypatch.setattr(
+        signing, "dumps", lambda *a, **k: signed.append(a) or real_dumps(*a, **k)
+    )
     assert unsubscribe_url(reader.pk, "news", targets["email"].pk) is None
+    assert preferences_url(reader) is None
+    assert signed == []
     settings.NOTIFICATION_SYSTEM_PUBLIC_URL = "https://console.example.com/"
     url = unsubscribe_url(reader.pk, "news", targets["email"].pk)
+    assert len(signed) == 1
     assert url.startswith("https://console.example.com/notify-admin/unsubscribe/")
     assert preferences_url(reader).startswith(
         "https://console.example.com/notify-admin/preferences/"
