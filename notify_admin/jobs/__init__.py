@@ -38,24 +38,75 @@ States (``SendJob.state``): ``checked`` → (``awaiting_approval`` →
 could not be created (nothing was), startable again.
 """
 
-from .approval import SEND_PERMISSION, approve, may_approve, needs_approval
-from .cancel import cancel
-from .check import JobCheck, JobProblem, check_file
-from .counts import JobCounts, job_counts
-from .duplicates import duplicate_of
-from .errors import (
-    ApprovalRefused,
-    ApprovalRequired,
-    DuplicateJob,
-    JobError,
-    JobNotStartable,
-)
-from .export import EXPORT_COLUMNS, export_rows
-from .prepare import prepare_job
-from .preview import PreviewMessage, PreviewRow, preview_job
-from .process import process_send_jobs
-from .rules import LABELS as RULE_LABELS
-from .start import start
+import importlib
+from typing import TYPE_CHECKING
+
+# The API is imported on first use (PEP 562): Django imports this package at
+# set-up for its system check (``jobs.checks``), and a delivery run from cron
+# should not pay for the file readers (tablib, import-export, XML) it never
+# uses. ``name: (module, attribute)``.
+_EXPORTS = {
+    "SEND_PERMISSION": (".approval", "SEND_PERMISSION"),
+    "approve": (".approval", "approve"),
+    "may_approve": (".approval", "may_approve"),
+    "needs_approval": (".approval", "needs_approval"),
+    "cancel": (".cancel", "cancel"),
+    "JobCheck": (".check", "JobCheck"),
+    "JobProblem": (".check", "JobProblem"),
+    "check_file": (".check", "check_file"),
+    "JobCounts": (".counts", "JobCounts"),
+    "job_counts": (".counts", "job_counts"),
+    "duplicate_of": (".duplicates", "duplicate_of"),
+    "ApprovalRefused": (".errors", "ApprovalRefused"),
+    "ApprovalRequired": (".errors", "ApprovalRequired"),
+    "DuplicateJob": (".errors", "DuplicateJob"),
+    "JobError": (".errors", "JobError"),
+    "JobNotStartable": (".errors", "JobNotStartable"),
+    "EXPORT_COLUMNS": (".export", "EXPORT_COLUMNS"),
+    "export_rows": (".export", "export_rows"),
+    "prepare_job": (".prepare", "prepare_job"),
+    "PreviewMessage": (".preview", "PreviewMessage"),
+    "PreviewRow": (".preview", "PreviewRow"),
+    "preview_job": (".preview", "preview_job"),
+    "process_send_jobs": (".process", "process_send_jobs"),
+    "RULE_LABELS": (".rules", "LABELS"),
+    "start": (".start", "start"),
+}
+
+
+def __getattr__(name):
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # what the names are, for readers and type checkers
+    from .approval import SEND_PERMISSION, approve, may_approve, needs_approval
+    from .cancel import cancel
+    from .check import JobCheck, JobProblem, check_file
+    from .counts import JobCounts, job_counts
+    from .duplicates import duplicate_of
+    from .errors import (
+        ApprovalRefused,
+        ApprovalRequired,
+        DuplicateJob,
+        JobError,
+        JobNotStartable,
+    )
+    from .export import EXPORT_COLUMNS, export_rows
+    from .prepare import prepare_job
+    from .preview import PreviewMessage, PreviewRow, preview_job
+    from .process import process_send_jobs
+    from .rules import LABELS as RULE_LABELS
+    from .start import start
 
 __all__ = [
     "EXPORT_COLUMNS",

@@ -58,6 +58,11 @@ NOT_FOR_DELIVERY = [
     "django.db.migrations.autodetector",
     "whitenoise.middleware",
     "axes.middleware",
+    # Send jobs' file readers: the jobs package is imported at set-up for its
+    # system check only.
+    "notify_admin.jobs.check",
+    "notify_admin.imports",
+    "tablib",
 ]
 
 
