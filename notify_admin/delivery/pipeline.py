@@ -12,6 +12,7 @@ recorded: a sent batch left leased would be sent again once its lease ran
 out. Leaving the pipeline closes the run's channels.
 """
 
+import gc
 import logging
 import sys
 import threading
@@ -29,25 +30,46 @@ from .leases import LeaseKeeper
 logger = logging.getLogger("notify_admin.delivery")
 
 SWITCH_INTERVAL = 0.0005
+# The collector's first threshold while a run lasts (Python's default: 700).
+GC_THRESHOLD = 10_000
 # Runs in progress in this process (threads may run several at once), and
-# the switch interval to restore when the last one ends.
-_switch = {"runs": 0, "previous": None}
-_switch_lock = threading.Lock()
+# the interpreter settings to restore when the last one ends.
+_tuned = {"runs": 0, "switch": None, "gc": None}
+_tuned_lock = threading.Lock()
 
 
-def shorten_switch_interval():
-    with _switch_lock:
-        if _switch["runs"] == 0:
-            _switch["previous"] = sys.getswitchinterval()
-            sys.setswitchinterval(min(_switch["previous"], SWITCH_INTERVAL))
-        _switch["runs"] += 1
+def tune_interpreter():
+    """Settings of the interpreter for the length of a run (restored by
+    :func:`restore_interpreter` when the last run of the process ends):
+
+    - a short GIL switch interval: the run's thread talks to the database
+      about ten times a batch, and each time its answer arrives it needs the
+      GIL back from a sending thread building messages, which by default
+      keeps it for 5 ms (the "convoy");
+    - a first garbage-collector threshold of 10,000 allocations instead of
+      700: a batch's rows, messages and attempts are freed by reference
+      counting, and at 700 the collector ran about 450 times a run of 10,000
+      emails, rescanning the batch in flight each time (9 % of the run's
+      CPU; about 20 collections now, and the memory of a batch is bounded
+      by the batch size either way).
+    """
+    with _tuned_lock:
+        if _tuned["runs"] == 0:
+            _tuned["switch"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_tuned["switch"], SWITCH_INTERVAL))
+            _tuned["gc"] = gc.get_threshold()
+            first, *older = _tuned["gc"]
+            if first:  # 0: the host turned threshold collection off
+                gc.set_threshold(max(first, GC_THRESHOLD), *older)
+        _tuned["runs"] += 1
 
 
-def restore_switch_interval():
-    with _switch_lock:
-        _switch["runs"] -= 1
-        if _switch["runs"] == 0:
-            sys.setswitchinterval(_switch["previous"])
+def restore_interpreter():
+    with _tuned_lock:
+        _tuned["runs"] -= 1
+        if _tuned["runs"] == 0:
+            sys.setswitchinterval(_tuned["switch"])
+            gc.set_threshold(*_tuned["gc"])
 
 
 class Pipeline:
@@ -61,7 +83,7 @@ class Pipeline:
 
     def __enter__(self):
         self.sender = ThreadPoolExecutor(1, thread_name_prefix="notify-admin-send")
-        shorten_switch_interval()
+        tune_interpreter()
         return self
 
     def add(self, token, rows):
@@ -112,7 +134,7 @@ class Pipeline:
             # opened any (connections are per thread).
             self.sender.submit(connections.close_all)
             self.sender.shutdown(wait=True)
-            restore_switch_interval()
+            restore_interpreter()
             self.channels.close()
 
     def wait_for_sent(self):

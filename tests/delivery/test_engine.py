@@ -1,11 +1,14 @@
 """The delivery engine: claims, leases, outcomes, runs, send now."""
 
+import gc
+import sys
 import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -446,3 +449,45 @@ def test_run_row_counts_each_batch_as_it_is_recorded(due, monkeypatch):
     assert seen == [(1, True), (2, True), (3, True)]
     run = DeliveryRun.objects.get()
     assert (run.claimed, run.delivered) == (3, 3) and run.finished_at is not None
+
+
+class InterpreterSeen(locmem.EmailBackend):
+    """Records the interpreter's settings while a run sends."""
+
+    seen = []
+
+    def send_messages(self, messages):
+        InterpreterSeen.seen.append((sys.getswitchinterval(), gc.get_threshold()))
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def interpreter_seen(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.InterpreterSeen"
+    InterpreterSeen.seen.clear()
+    before = (sys.getswitchinterval(), gc.get_threshold())
+    yield InterpreterSeen.seen
+    sys.setswitchinterval(before[0])
+    gc.set_threshold(*before[1])
+
+
+def test_a_run_tunes_the_interpreter_while_it_lasts_then_restores_it(
+    due, interpreter_seen
+):
+    before = (sys.getswitchinterval(), gc.get_threshold())
+    due()
+    assert deliver_due().delivered == 1
+    ((switch, threshold),) = interpreter_seen
+    # The short GIL switch interval and the collector's larger first
+    # threshold (pipeline.tune_interpreter), the older generations untouched.
+    assert switch <= 0.0005 < before[0]
+    assert threshold == (10_000, *before[1][1:])
+    assert (sys.getswitchinterval(), gc.get_threshold()) == before
+
+
+def test_a_host_that_turned_the_collector_off_keeps_it_off(due, interpreter_seen):
+    gc.set_threshold(0)
+    due()
+    assert deliver_due().delivered == 1
+    assert interpreter_seen[0][1][0] == 0
+    assert gc.get_threshold()[0] == 0
