@@ -81,9 +81,9 @@ SELECT n.id, n.attempted_delivery, n.status, '', '', '', '', '{}'
 FROM notify_admin_notification n WHERE n.attempted_delivery IS NOT NULL;
 
 INSERT INTO notify_admin_deliveryrun (started_at, finished_at, source, host, claimed,
-    delivered, retried, failed, inactive, opted_out, error)
+    delivered, retried, failed, inactive, opted_out, deferred, unsent, error)
 SELECT now() - i * interval '10 minutes', now() - i * interval '10 minutes'
-       + interval '3 seconds', 'command', 'bench', 100, 90, 5, 3, 2, 0, ''
+       + interval '3 seconds', 'command', 'bench', 100, 90, 5, 3, 2, 0, 0, '{}', ''
 FROM generate_series(1, 5000) AS i;
 """
 
