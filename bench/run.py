@@ -89,6 +89,12 @@ class Row:
     processes: int = 1
     #: The delivery process's user+sys CPU (its children's too), median.
     cpu_seconds: float | None = None
+    #: How many of the machine's cores were busy while it ran (every process:
+    #: this one, the database's, the fake provider's), median.
+    busy_cores: float | None = None
+    #: The fake provider's CPU meanwhile (it runs in this harness process;
+    #: zero for locmem), median.
+    fake_cpu_seconds: float | None = None
 
 
 # -- virtualenvs ---------------------------------------------------------------
@@ -135,14 +141,36 @@ def fresh_database(system, database):
 # -- one measurement ------------------------------------------------------------
 
 
+def machine_busy():
+    """Jiffies the machine's cores spent busy so far (/proc/stat), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    idle, iowait = fields[3], fields[4]
+    return sum(fields[:8]) - idle - iowait
+
+
 def timed_delivery(
-    python, system, url, env, outbox, counts, channel, processes=1, usage_out=None
+    python,
+    system,
+    url,
+    env,
+    outbox,
+    counts,
+    channel,
+    processes=1,
+    usage_out=None,
+    busy_out=None,
 ):
     """Run the delivery command as a process; return (seconds, peak RSS in MB).
 
     The process counts its own SQL statements (an execute wrapper on every
     connection: about a microsecond a statement, noise beside the statement).
-    ``usage_out``, a list, gets the process's user+sys CPU (children included).
+    ``usage_out``, a list, gets the process's user+sys CPU (children included);
+    ``busy_out`` how many cores the whole machine kept busy meanwhile and
+    this harness's own CPU (the fake provider's, which runs here), a pair.
     """
     full_env = driver_env(system, env, url)
     args = [python, BENCH / "driver.py", driver_system(system), "deliver"]
@@ -153,15 +181,22 @@ def timed_delivery(
     # not to this terminal; it is shown when the process fails.
     log = WORK / f"{system}.deliver.log"
     with open(log, "wb") as stderr:
+        busy_before = machine_busy()
+        harness_before = time.process_time()
         start = time.perf_counter()
         process = subprocess.Popen(
             args, env=full_env, cwd=tree_of(system), stderr=stderr
         )
         _pid, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
+        busy_after = machine_busy()
+        harness = time.process_time() - harness_before
     if usage_out is not None:
         # wait4 reports the children the process waited for, too.
         usage_out.append(usage.ru_utime + usage.ru_stime)
+    if busy_out is not None and busy_before is not None and busy_after is not None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        busy_out.append(((busy_after - busy_before) / ticks / seconds, harness))
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         tail = log.read_text(errors="replace")[-2000:]
@@ -204,7 +239,7 @@ def measure(
     channel, transport, _ = CHANNELS[channel_name]
     row = Row(LABELS[system], database, channel_name, latency, n, processes=processes)
     python = venv_python(system)
-    times, rss, cpus = [], [], []
+    times, rss, cpus, busy = [], [], [], []
     try:
         for _ in range(repeats):
             if times and times[0] > slow_seconds:
@@ -227,6 +262,7 @@ def measure(
                     channel,
                     processes,
                     cpus,
+                    busy,
                 )
                 received = fake.received()
             if transport == "locmem":
@@ -254,6 +290,9 @@ def measure(
         return row
     row.repetitions = len(times)
     row.cpu_seconds = round(statistics.median(cpus), 3)
+    if busy:
+        row.busy_cores = round(statistics.median(b for b, _ in busy), 2)
+        row.fake_cpu_seconds = round(statistics.median(h for _, h in busy), 3)
     row.seconds = round(statistics.median(times), 3)
     row.per_second = round(n / row.seconds, 1)
     row.peak_rss_mb = round(max(rss), 1)
