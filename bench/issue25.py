@@ -81,7 +81,7 @@ def busy(row):
     if row.status != "ok" or row.busy_cores is None:
         return "–"
     text = f"{row.busy_cores:.2f}/{os.cpu_count()} ({row.cpu_seconds:.2f} s CPU"
-    if row.fake_cpu_seconds:
+    if row.fake_cpu_seconds and row.fake_cpu_seconds >= 0.01:
         text += f"; the sink {row.fake_cpu_seconds:.2f} s"
     return text + ")"
 
