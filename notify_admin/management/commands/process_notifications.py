@@ -172,10 +172,12 @@ def skip_final_collections():
     Python's shutdown runs full garbage collections over every object Django
     and the apps set up (about 60,000): 60 ms of a 0.3 s cron run with
     nothing due, for memory the operating system takes back anyway. Only the
-    exit changes (an ``atexit`` callback, run after the others: logging and
-    the thread pools are shut down first; a long-lived process that calls
-    this command is untouched until it exits). Objects still in reference
-    cycles at exit then get no ``__del__``, which Python never guaranteed.
+    exit changes: an ``atexit`` callback (a long-lived process that calls
+    this command keeps its collector until it exits); the other exit
+    handlers (logging's flush and close) still run, the thread pools are
+    joined before any of them, and only the final collections are skipped.
+    Objects still in reference cycles at exit then get no ``__del__``, which
+    Python never guaranteed.
     """
     if not _EXIT_REGISTERED:
         _EXIT_REGISTERED.append(True)
