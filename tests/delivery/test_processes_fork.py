@@ -8,14 +8,13 @@ fork would leave it held in the child.
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from notify_admin import processes
+from tests.support.processes import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,16 +52,8 @@ def test_a_single_threaded_parent_forks_its_children_with_no_connection_open(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fork.sqlite3'}",
         "PYTHONPATH": str(ROOT),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    lines = run_script(SCRIPT, env)
+    seen = json.loads(lines[-1])
     assert seen["methods"] == ["fork"]
     assert "total of 2 processes: delivered=0 " in seen["out"]
     # The parent's connection was closed before the children were forked.

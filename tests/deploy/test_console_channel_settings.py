@@ -4,9 +4,9 @@ no line in its settings module."""
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.processes import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,16 +30,7 @@ def test_channel_settings_from_the_environment():
         "NOTIFICATION_SYSTEM_TARGETS__TWILIO_SMS__CONCURRENCY": "4",
         "NOTIFICATION_SYSTEM_TARGETS__": "ignored",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    targets = json.loads(done.stdout.strip().splitlines()[-1])
+    targets = json.loads(run_script(SCRIPT, env, timeout=60)[-1])
     assert targets["webpush"] == {
         "vapid_subject": "mailto:ops@example.com",
         "ttl": 3600,

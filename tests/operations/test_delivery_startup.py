@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
+from tests.support.processes import run_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -80,16 +82,8 @@ def test_a_delivery_run_with_the_console_settings_skips_the_admin_and_pages(
     env.pop("DJANGO_DEBUG", None)
     migrate = [sys.executable, "manage.py", "migrate", "--verbosity", "0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    lines = run_script(SCRIPT, env)
+    seen = json.loads(lines[-1])
     loaded = seen["loaded"]
     for module in NOT_FOR_DELIVERY:
         assert not any(
@@ -129,16 +123,7 @@ def test_a_delivery_run_skips_the_final_collections_at_exit(tmp_path):
     }
     migrate = [sys.executable, "-m", "django", "migrate", "--verbosity", "0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
-    result = subprocess.run(
-        [sys.executable, "-c", EXIT_SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
+    lines = run_script(EXIT_SCRIPT, env)
     assert lines[-2] == "frozen after the run: 0"
     frozen = int(lines[-1].removeprefix("frozen at exit: "))
     assert frozen > 10_000

@@ -10,12 +10,11 @@ its own: this process has imported everything already.
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from tests.support.paths import REPO
+from tests.support.processes import run_script
 
 ROOT = REPO
 
@@ -77,16 +76,8 @@ def test_checks_import_no_channel_sdk_until_a_channel_opens(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'startup.sqlite3'}",
         "PYTHONPATH": str(ROOT),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    lines = run_script(SCRIPT, env)
+    seen = json.loads(lines[-1])
 
     assert seen["no records"] == [[], []]
     # Targets in use: the checks pass, and still no SDK is imported...

@@ -43,3 +43,18 @@ def start(*args, env):
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def run_script(script, env, timeout=120):
+    """Run ``script`` in a fresh interpreter from the checkout with ``env``;
+    its output lines. A non-zero exit fails the test with its stderr."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()
