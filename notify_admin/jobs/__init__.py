@@ -39,7 +39,6 @@ could not be created (nothing was), startable again.
 """
 
 import importlib
-from typing import TYPE_CHECKING
 
 # The API is imported on first use (PEP 562): Django imports this package at
 # set-up for its system check (``jobs.checks``), and a delivery run from cron
@@ -88,50 +87,4 @@ def __dir__():
     return sorted({*globals(), *_EXPORTS})
 
 
-if TYPE_CHECKING:  # what the names are, for readers and type checkers
-    from .approval import SEND_PERMISSION, approve, may_approve, needs_approval
-    from .cancel import cancel
-    from .check import JobCheck, JobProblem, check_file
-    from .counts import JobCounts, job_counts
-    from .duplicates import duplicate_of
-    from .errors import (
-        ApprovalRefused,
-        ApprovalRequired,
-        DuplicateJob,
-        JobError,
-        JobNotStartable,
-    )
-    from .export import EXPORT_COLUMNS, export_rows
-    from .prepare import prepare_job
-    from .preview import PreviewMessage, PreviewRow, preview_job
-    from .process import process_send_jobs
-    from .rules import LABELS as RULE_LABELS
-    from .start import start
-
-__all__ = [
-    "EXPORT_COLUMNS",
-    "RULE_LABELS",
-    "SEND_PERMISSION",
-    "ApprovalRefused",
-    "ApprovalRequired",
-    "DuplicateJob",
-    "JobCheck",
-    "JobCounts",
-    "JobError",
-    "JobNotStartable",
-    "JobProblem",
-    "PreviewMessage",
-    "PreviewRow",
-    "approve",
-    "cancel",
-    "check_file",
-    "duplicate_of",
-    "export_rows",
-    "job_counts",
-    "may_approve",
-    "needs_approval",
-    "prepare_job",
-    "preview_job",
-    "process_send_jobs",
-    "start",
-]
+__all__ = sorted(_EXPORTS)
