@@ -59,6 +59,16 @@ REASONS = {
         _("Only scheduled and retry rows can be changed; this one is %(status)s."),
     ),
     "not_cancelled": (_("Skipped"), _("It was not cancelled by staff.")),
+    # Operations safety (notify_admin.delivery.pauses, .backoff): the row
+    # stays as it was, nothing spent.
+    "paused": (
+        _("Not sent"),
+        _("%(target)s is paused: %(why)s (%(source)s). It goes once resumed."),
+    ),
+    "held": (
+        _("Not sent"),
+        _("Runs leave %(target)s alone until %(time)s (%(kind)s): %(why)s."),
+    ),
     "status": (_("Skipped"), _("Its status is %(status)s.")),
     "no_address": (_("Skipped"), _("The user has no active address there.")),
     "test_withdrawn": (
@@ -108,7 +118,9 @@ def cancelled_params(notification):
 
 def why_not_sent(notification, now, missing_settings, categories=None):
     """The reason code and parameters for a row a run did not attempt
-    (``notification`` annotated ``with_opt_out()``, as it is after the run)."""
+    (``notification`` annotated ``with_opt_out()``, as it is after the run;
+    ``categories``: a dict the caller keeps across rows, for what is read
+    once: the default category, the targets' pauses and back-offs)."""
     if notification.status == Notification.OPTED_OUT and notification.cancelled_at:
         return "cancelled", cancelled_params(notification)
     if (
@@ -134,10 +146,43 @@ def why_not_sent(notification, now, missing_settings, categories=None):
         return "delivered", {}
     if notification.claimed_until and notification.claimed_until > now:
         return "in_flight", {}
-    module = notification.user_target.target.notification_module_name
+    target = notification.user_target.target
+    module = target.notification_module_name
     if module in missing_settings:
         return "not_configured", {"missing": ", ".join(missing_settings[module])}
+    if notification.status in Notification.OPEN_STATUSES:
+        held = target_hold(target, now, categories)
+        if held is not None:
+            return held
     return "status", {"status": status_label(notification)}
+
+
+def target_hold(target, now, cache=None):
+    """Why no run claims ``target``'s rows now: ``("paused", params)``,
+    ``("held", params)`` or None. ``cache``: a dict kept by the caller, so
+    the pauses and back-offs (a row a target at most) are read once."""
+    from ..models import TargetBackoff, TargetPause
+
+    cache = {} if cache is None else cache
+    if "pauses" not in cache:
+        cache["pauses"] = {p.target_id: p for p in TargetPause.objects.all()}
+        cache["backoffs"] = {b.target_id: b for b in TargetBackoff.objects.all()}
+    pause = cache["pauses"].get(target.pk)
+    if pause is not None:
+        return "paused", {
+            "target": target.name,
+            "source": pause.get_source_display(),
+            "why": pause.reason or gettext("no reason given"),
+        }
+    backoff = cache["backoffs"].get(target.pk)
+    if backoff is not None and backoff.not_before > now:
+        return "held", {
+            "target": target.name,
+            "time": when(backoff.not_before),
+            "kind": backoff.get_kind_display(),
+            "why": backoff.reason or gettext("no reason given"),
+        }
+    return None
 
 
 def consent_reason(notification, categories=None):
@@ -255,6 +300,8 @@ SHORT = {
     "not_cancelled": _("not cancelled by staff"),
     "status": _("status"),
     "no_address": _("no active address"),
+    "paused": _("target paused"),
+    "held": _("provider failing or daily limit reached"),
 }
 
 

@@ -180,3 +180,56 @@ def test_compose_and_send_now_lists_the_users_it_skipped(
     page = admin_client.get(response["Location"]).content.decode()
     assert page.count('<tr class="na-outcome-') == 2
     assert "jo" in page and "The user opted out of notifications." in page
+
+
+def test_send_now_names_a_paused_target_and_rows_the_breaker_held(
+    sender,
+    post_action,
+    make_user,
+    make_record,
+    make_notification,
+    fake_twilio,
+    settings,
+    targets,
+):
+    """Rows of a paused target, and rows left untouched once the provider's
+    breaker opened during the send, are named with what holds them and why,
+    not as "skipped: status Scheduled"."""
+    from notify_admin.delivery.pauses import pause_target
+    from tests.support.provider_settings import merge_targets
+
+    merge_targets(settings, "twilio_sms", {"concurrency": 1})
+    settings.NOTIFICATION_SYSTEM_BREAKER_THRESHOLD = 2
+    fake_twilio.fail_status = 503
+    ann = make_user(username="ann")
+    paused = make_notification(make_record(ann), title="Invoice")
+    sms = [
+        make_notification(
+            make_record(make_user(username=f"u{i}"), "twilio"), title="Code"
+        )
+        for i in range(5)
+    ]
+    pause_target(targets["email"], reason="mail provider <b>maintenance</b>")
+    response = post_action(
+        sender, Notification, "send_now", [paused, *sms], confirm="yes"
+    )
+    shown = messages_of(sender, response)
+    assert (
+        "Send now: 0 delivered, 2 to retry, 0 failed, 0 inactive devices, "
+        "3 not sent (provider failing or daily limit reached), "
+        "1 not sent (target paused)."
+    ) in shown
+    body = sender.get(response["Location"]).content.decode()
+    assert body.count('<tr class="na-outcome-unsent na-reason-paused">') == 1
+    # Staff-written text is escaped where it is shown.
+    assert (
+        "Email is paused: mail provider &lt;b&gt;maintenance&lt;/b&gt; "
+        "(Paused by staff). It goes once resumed."
+    ) in body
+    assert "<b>maintenance" not in body
+    assert body.count('<tr class="na-outcome-unsent na-reason-held">') == 3
+    assert "(Circuit breaker: the provider kept failing): " in body
+    paused.refresh_from_db()
+    assert paused.status == Notification.SCHEDULED and not paused.attempts.exists()
+    untouched = [row for row in sms if not row.attempts.exists()]
+    assert len(untouched) == 3
