@@ -208,6 +208,20 @@ def resume_sending(model_admin, request, queryset):
 TARGET_ACTIONS = [pause_sending, resume_sending]
 
 
+def held_back(now=None):
+    """The targets the runs leave alone for now (their circuit breaker opened,
+    or their daily limit was reached), with when they go again: one query."""
+    from django.utils import timezone
+
+    from ..models import TargetBackoff
+
+    return list(
+        TargetBackoff.objects.filter(not_before__gt=now or timezone.now())
+        .select_related("target")
+        .order_by("target__name")
+    )
+
+
 def pauses_for(request):
     """The current pauses (target and who paused it fetched with them), in
     target name order: one query a request, kept on the request."""

@@ -19,15 +19,18 @@ def notify_admin_dashboard(context):
     # libraries at start-up, and a project that runs notify_admin without
     # django.contrib.admin (a worker, an API) must not import the admin.
     from ..admin.dashboard import dashboard
-    from ..admin.target_pause import pauses_for
+    from ..admin.target_pause import held_back, pauses_for
 
-    # Not cached with the figures: a pause shows at once.
+    # Not cached with the figures: a pause or a back-off shows at once.
     pauses = pauses_for(request)
+    held = held_back()
     return {
         "dashboard": dashboard(),
         "request": request,
         "paused": pauses,
         "paused_ids": {pause.target_id for pause in pauses},
+        "held": held,
+        "held_ids": {backoff.target_id for backoff in held},
     }
 
 

@@ -245,6 +245,40 @@ def test_the_dashboard_shows_paused_targets(admin_client, targets):
     assert "na-status--PAUSED" in row
 
 
+def test_the_dashboard_shows_targets_their_back_off_holds(admin_client, targets):
+    """A target whose breaker opened (or whose daily limit was reached) is
+    named on the dashboard with when it goes again and the provider's answer
+    (escaped), and marked in the matrix; an expired back-off is not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notify_admin.models import TargetBackoff
+
+    url = reverse("admin:app_list", args=["notify_admin"])
+    backoff = TargetBackoff.objects.create(
+        target=targets["twilio"],
+        kind=TargetBackoff.BREAKER,
+        not_before=timezone.now() + timedelta(minutes=5),
+        trips=2,
+        reason="HTTP 503 <script>x</script>",
+    )
+    html = admin_client.get(url).content.decode()
+    card = html[html.index('id="na-held-card"') :][:1200]
+    assert "1 target held back by its provider" in card
+    assert targets["twilio"].name in card
+    assert "Circuit breaker: the provider kept failing" in card
+    assert "HTTP 503 &lt;script&gt;x&lt;/script&gt;" in card
+    assert "<script>x" not in html
+    matrix = html[html.index('id="na-status-matrix"') :]
+    row = matrix[matrix.index(targets["twilio"].name) :][:600]
+    assert "na-status--HELD" in row
+    backoff.not_before = timezone.now() - timedelta(seconds=1)
+    backoff.save()
+    html = admin_client.get(url).content.decode()
+    assert 'id="na-held-card"' not in html and "na-status--HELD" not in html
+
+
 def test_a_paused_targets_rows_wait_for_the_resume(
     admin_client, due, targets, post_action
 ):
